@@ -1,0 +1,123 @@
+"""How much the engine's one-transaction path costs over raw SpiffWorkflow.
+
+For the first step of the episode diagram (the police grade the risk), on SQLite:
+- through the engine: load the case, check the revision, complete, run, save state and
+  projections and audit, commit;
+- raw: the same step on an in-memory workflow, plus a state-only serialize.
+Prints the median and p95 of each and their ratio. Not a test: nothing fails on a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine import clock, db, forms, migrate, runtime, specs, store  # noqa: E402
+from engine.commands import CompleteWorkItem, ReportEpisode  # noqa: E402
+from engine.executor import SYSTEM, run  # noqa: E402
+from engine.models import Case, Child, Organisation, WorkItem  # noqa: E402
+
+RUNS = 200
+FIRST_STEP = "grade_risk"
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def main():
+    clock.install()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        migrate.upgrade(url)
+        sessions = db.make_session_factory(db.make_engine(url))
+        with sessions() as session:
+            engine_times, form = bench_engine(session)
+        raw_times = bench_raw(form)
+    report("engine (load, complete, save, commit)", engine_times)
+    report("raw SpiffWorkflow + state-only serialize", raw_times)
+    ratio = statistics.median(engine_times) / statistics.median(raw_times)
+    print(f"ratio of medians: {ratio:.2f}x (target: at most 3x)")
+
+
+def bench_engine(session):
+    from engine.commands import PublishProcesses
+
+    run(session, PublishProcesses(specs.read_directory(ROOT / "processes")), SYSTEM)
+    with session.begin():
+        org = Organisation(code="bench", name="Bench Council", kind="local_authority")
+        session.add(org)
+        session.flush()
+        child = Child(first_name="Bench", last_name="Child", date_of_birth=dt.date(2012, 1, 1),
+                      responsible_org_id=org.id, flags={})
+        session.add(child)
+    report_data = forms.load("missing_report")["example"]
+    items = []
+    for _ in range(RUNS):
+        episode = run(session, ReportEpisode(child.id, report_data), SYSTEM)
+        items.append(session.scalar(select(WorkItem.id).join(Case)
+                                    .where(Case.episode_id == episode.id,
+                                           WorkItem.element_id == FIRST_STEP)))
+    session.commit()
+    form = forms.load("risk_grading")["example"]
+    times = []
+    for item_id in items:
+        start = time.perf_counter()
+        run(session, CompleteWorkItem(item_id, form), SYSTEM)
+        times.append(time.perf_counter() - start)
+    return times, form
+
+
+def bench_raw(form):
+    parsed = specs.parse_bundle(specs.read_directory(ROOT / "processes"))
+    spec = parsed["episode"].spec
+    subprocess_specs = {}
+    for process in parsed.values():
+        subprocess_specs.update(process.embedded)
+        if process.process_id != "episode":
+            subprocess_specs[process.process_id] = process.spec
+    engine = runtime.scripting.make_script_engine()
+    now = clock.now()
+    data = {"episode_id": 1, "child_id": 1, "category": "M",
+            "last_seen_at": now.isoformat(), "reported_at": now.isoformat(),
+            "child_age": 14, "in_care": True, "ce_risk": False,
+            "open_to_social_worker": "here", "placed_out_of_area": False,
+            "placed_by_other_authority": False, "child_protection_plan": False,
+            "subject_to_restriction": False, "risk_of_serious_harm": False}
+    times = []
+    for _ in range(RUNS):
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+        workflow.task_tree.data.update(data)
+        workflow.data.update(data)
+        workflow.do_engine_steps()
+        task = next(t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
+                    if t.task_spec.bpmn_id == FIRST_STEP)
+        start = time.perf_counter()
+        task.data.update(form)
+        task.run()
+        workflow.do_engine_steps()
+        store.dumps(workflow)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def report(label, times):
+    ms = [t * 1000 for t in times]
+    print(f"{label}: median {statistics.median(ms):.2f} ms, p95 {percentile(ms, 95):.2f} ms "
+          f"over {len(ms)} runs")
+
+
+if __name__ == "__main__":
+    main()

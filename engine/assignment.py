@@ -1,0 +1,35 @@
+"""Roles, and which role a diagram's lane stands for."""
+
+from __future__ import annotations
+
+ROLES: dict[str, str] = {
+    "carer": "Carer",
+    "police": "Police",
+    "police_supervisor": "Police supervisor",
+    "mach": "MACH",
+    "social_worker": "Social worker",
+    "team_manager": "Team manager",
+    "iro": "IRO",
+    "rhi_worker": "RHI worker",
+    "edt": "EDT",
+    "metco": "METCO",
+    "service_manager": "Service manager",
+    "home_office": "Home Office",
+    "health": "Health",
+    "process_owner": "Process owner",
+    "admin": "Administrator",
+}
+
+_BY_NAME = {name.casefold(): key for key, name in ROLES.items()}
+_BY_NAME.update({key.casefold(): key for key in ROLES})
+
+
+def role_for_lane(lane: str | None) -> str | None:
+    """The role key a lane is named after (by display name or key), or None."""
+    if not lane:
+        return None
+    return _BY_NAME.get(lane.strip().casefold())
+
+
+def role_name(key: str | None) -> str:
+    return ROLES.get(key or "", key or "")

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+
+from .. import forms, runtime
+from ..errors import Conflict
+from ..models import WorkItem
+from .claim import check_may_act, open_item
+
+
+@dataclass
+class CompleteWorkItem:
+    """Complete a work item with its form's data and run the case on to its next wait."""
+
+    work_item_id: int
+    data: dict = field(default_factory=dict)
+    expected_revision: int | None = None
+
+    def __call__(self, ctx) -> WorkItem:
+        item = open_item(ctx.session, self.work_item_id)
+        check_may_act(ctx.actor, item)
+        data = forms.validate(item.form_key, self.data) if item.form_key else self.data
+        case, workflow = runtime.load_case(ctx.session, item.case_id,
+                                           expected_revision=self.expected_revision)
+        task = workflow.get_task_from_id(UUID(item.task_id))
+        if task is None or task.state != TaskState.READY:
+            raise Conflict("this work is no longer waiting in the case")
+        task.data.update(data)
+        task.run()
+        runtime.run_engine(workflow)
+        item.state = "completed"
+        item.completed_at = ctx.now
+        item.completed_by_id = ctx.actor.user_id
+        item.completed_by = ctx.actor.name
+        item.data = data
+        runtime.save_case(ctx.session, case, workflow, ctx.actor, "work_item.completed",
+                          {"work_item": item.id, "element": item.element_id})
+        return item

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .. import audit, episodes, forms
+from ..errors import InvalidInput, NotFound, NotPermitted
+from ..models import Child, Episode
+from .start_case import start
+
+# Who may report a child missing: carers and providers, the police, and children's services.
+REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "edt"})
+
+
+@dataclass
+class ReportEpisode:
+    """Record a missing or away episode (R1, R4) and start its case."""
+
+    child_id: int
+    report: dict = field(default_factory=dict)
+
+    def __call__(self, ctx) -> Episode:
+        if not (ctx.actor.is_system or ctx.actor.roles & REPORT_ROLES):
+            raise NotPermitted("your role cannot report a child missing")
+        child = ctx.session.get(Child, self.child_id)
+        if child is None:
+            raise NotFound(f"there is no child {self.child_id}")
+        report = forms.validate("missing_report", self.report)
+        last_seen = _instant(report["last_seen_at"], "last_seen_at")
+        reported = _instant(report.get("reported_at"), "reported_at") if report.get(
+            "reported_at") else ctx.now
+        if last_seen > reported:
+            raise InvalidInput("the child was last seen after the report",
+                               {"last_seen_at": ["Time last seen must be before the report"]})
+        if last_seen.date() < child.date_of_birth:
+            raise InvalidInput("the child was last seen before they were born",
+                               {"last_seen_at": ["Time last seen must be after the date of "
+                                                 "birth"]})
+        episode = Episode(child_id=child.id, category=report["category"],
+                          last_seen_at=last_seen, reported_at=reported, report=report,
+                          reported_by_id=ctx.actor.user_id, status="open",
+                          created_at=ctx.now)
+        ctx.session.add(episode)
+        ctx.session.flush()
+        audit.record(ctx.session, ctx.actor, "episode.reported", "episode", episode.id,
+                     child_id=child.id, detail={"category": episode.category})
+        start(ctx, "episode", episodes.case_data(child, episode), child_id=child.id,
+              episode_id=episode.id)
+        return episode
+
+
+def _instant(value: str, field_name: str) -> dt.datetime:
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidInput("a date and time is not valid",
+                           {field_name: ["Enter a real date and time"]}) from None
+    if when.tzinfo is None:
+        from .. import clock
+
+        when = when.replace(tzinfo=clock.LONDON)  # people type London time
+    return when.astimezone(dt.UTC)

@@ -1,0 +1,97 @@
+"""Form definitions: one JSON file per form key in `forms/`, each a JSON Schema plus
+display hints. The same schema validates a person's submission and an API call."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from pathlib import Path
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from .errors import InvalidDiagram, InvalidInput
+
+FORMS_DIR = Path(os.environ.get("SAFEGUARD_FORMS_DIR",
+                                Path(__file__).resolve().parent.parent / "forms"))
+
+
+def available_keys(directory: Path = FORMS_DIR) -> set[str]:
+    return {p.stem for p in directory.glob("*.json")}
+
+
+@functools.cache
+def load(form_key: str, directory: Path = FORMS_DIR) -> dict:
+    path = directory / f"{form_key}.json"
+    if not path.is_file():
+        raise InvalidInput(f"there is no form '{form_key}'")
+    return json.loads(path.read_text())
+
+
+@functools.cache
+def _validator(form_key: str, directory: Path = FORMS_DIR) -> Draft202012Validator:
+    return Draft202012Validator(load(form_key, directory)["schema"],
+                                format_checker=FormatChecker())
+
+
+def validate(form_key: str, data: dict) -> dict:
+    """Return the data if it fits the form's schema; otherwise raise InvalidInput with every
+    problem at once, keyed by field."""
+    errors: dict[str, list[str]] = {}
+    for error in _validator(form_key).iter_errors(data):
+        field = _field_of(error)
+        errors.setdefault(field, []).append(_message(form_key, field, error))
+    if errors:
+        raise InvalidInput("the form has errors", errors)
+    return data
+
+
+def _field_of(error) -> str:
+    if error.validator == "required":
+        # "'name' is a required property": the missing field is in the message, not the path
+        return error.message.split("'")[1]
+    return ".".join(str(p) for p in error.absolute_path) or "_form"
+
+
+def _message(form_key: str, field: str, error) -> str:
+    spec = load(form_key)["schema"].get("properties", {}).get(field, {})
+    label = spec.get("title", field.replace("_", " "))
+    messages = spec.get("errorMessages", {})
+    if error.validator in messages:
+        return messages[error.validator]
+    if error.validator == "required":
+        return f"Enter {label[0].lower() + label[1:]}" if label else "Enter this"
+    if error.validator == "enum":
+        return f"Select {label[0].lower() + label[1:]}"
+    return f"{label}: {error.message}"
+
+
+def check_all(directory: Path = FORMS_DIR) -> list[InvalidDiagram]:
+    """Every form file must be JSON holding a valid schema and display hints that name only
+    fields the schema has."""
+    problems = []
+    for path in sorted(directory.glob("*.json")):
+        try:
+            definition = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            problems.append(InvalidDiagram(f"not valid JSON: {exc.msg}", file=path.name,
+                                           line=exc.lineno))
+            continue
+        schema = definition.get("schema")
+        if not isinstance(schema, dict):
+            problems.append(InvalidDiagram("the form has no 'schema' object", file=path.name))
+            continue
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path) or None
+            problems.append(InvalidDiagram(f"invalid JSON Schema: {exc.message}",
+                                           file=path.name, element=where))
+            continue
+        fields = set(schema.get("properties", {}))
+        for name in definition.get("ui", {}).get("order", []):
+            if name not in fields:
+                problems.append(InvalidDiagram(f"ui.order names '{name}', which the schema "
+                                               "does not have", file=path.name, element=name))
+    return problems

@@ -1,0 +1,298 @@
+"""The tables. Typed SQLAlchemy 2 models; Alembic migrations in `migrations/` follow them.
+
+Case state is stored whole (`Case.state`), and everything that other parts read often
+(work items, timers, stage) is kept beside it as projections written in the same
+transaction, so that nothing has to load case state to draw a list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from . import clock
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores aware datetimes as UTC and gives them back aware, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: give a time zone")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+intpk = Annotated[int, mapped_column(primary_key=True)]
+timestamp = Annotated[dt.datetime, mapped_column(UTCDateTime)]
+str200 = Annotated[str, mapped_column(String(200))]
+str64 = Annotated[str, mapped_column(String(64))]
+
+
+def _now() -> dt.datetime:
+    return clock.now()
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[intpk]
+    code: Mapped[str64] = mapped_column(unique=True)
+    name: Mapped[str200]
+    # local_authority, police, health, home_office, provider
+    kind: Mapped[str] = mapped_column(String(32))
+
+
+class User(Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[intpk]
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str200]
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[timestamp] = mapped_column(default=_now)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    roles: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_keys(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles)
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Child(Base):
+    __tablename__ = "child"
+
+    id: Mapped[intpk]
+    first_name: Mapped[str200]
+    last_name: Mapped[str200]
+    date_of_birth: Mapped[dt.date]
+    ethnicity: Mapped[str | None] = mapped_column(String(100))
+    # not_in_care, s20, interim_care_order, care_order, other (R2)
+    legal_status: Mapped[str] = mapped_column(String(32), default="not_in_care")
+    responsible_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    host_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    placement: Mapped[str | None] = mapped_column(String(500))
+    social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    iro_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # ce_risk, learning_needs, mental_health, uasc, subject_to_restriction,
+    # care_experienced_16_17, child_protection_plan (R2)
+    flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[timestamp] = mapped_column(default=_now)
+
+    responsible_org: Mapped[Organisation] = relationship(foreign_keys=[responsible_org_id])
+    host_org: Mapped[Organisation | None] = relationship(foreign_keys=[host_org_id])
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class Episode(Base):
+    __tablename__ = "episode"
+
+    id: Mapped[intpk]
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    category: Mapped[str] = mapped_column(String(1))  # M or A (R1)
+    last_seen_at: Mapped[timestamp]
+    reported_at: Mapped[timestamp]
+    found_at: Mapped[dt.datetime | None]
+    found_where: Mapped[str | None] = mapped_column(String(500))
+    found_by: Mapped[str | None] = mapped_column(String(200))
+    police_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    risk_grade: Mapped[str | None] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
+    closed_at: Mapped[dt.datetime | None]
+    report: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the R4 minimum report
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[timestamp] = mapped_column(default=_now)
+
+    child: Mapped[Child] = relationship(lazy="joined")
+    risk_assessments: Mapped[list[RiskAssessment]] = relationship(
+        order_by="RiskAssessment.id", cascade="all, delete-orphan"
+    )
+
+
+class RiskAssessment(Base):
+    """Every risk grade an episode had, with who and why (R5: the grade is dynamic)."""
+
+    __tablename__ = "risk_assessment"
+
+    id: Mapped[intpk]
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"), index=True)
+    grade: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    assessed_by: Mapped[str] = mapped_column(String(200))
+    assessed_at: Mapped[timestamp]
+
+
+class ProcessVersion(Base):
+    """A published diagram version. Never updated: a change is a new version."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("process_id", "version"),)
+
+    id: Mapped[intpk]
+    process_id: Mapped[str64] = mapped_column(index=True)
+    version: Mapped[int]
+    filename: Mapped[str] = mapped_column(String(200))
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    spec_json: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # the process ids this one calls; resolved to versions when a case starts
+    calls: Mapped[list[str]] = mapped_column(JSON, default=list)
+    published_by: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[timestamp]
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class Case(Base):
+    __tablename__ = "case_record"
+
+    id: Mapped[intpk]
+    process_id: Mapped[str64]
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    # {process_id: process_version.id} for the called diagrams, fixed when the case starts
+    spec_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    child_id: Mapped[int | None] = mapped_column(ForeignKey("child.id"), index=True)
+    episode_id: Mapped[int | None] = mapped_column(ForeignKey("episode.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")  # running, completed, error
+    stage: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text)
+    revision: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[timestamp] = mapped_column(default=_now)
+    updated_at: Mapped[timestamp] = mapped_column(default=_now)
+    completed_at: Mapped[dt.datetime | None]
+
+    process_version: Mapped[ProcessVersion] = relationship()
+    child: Mapped[Child | None] = relationship()
+    episode: Mapped[Episode | None] = relationship()
+
+    # Optimistic locking: every UPDATE says WHERE revision = <the one we loaded>, so two
+    # writers can never both win; the loser gets StaleDataError, which we turn into Conflict.
+    __mapper_args__ = {"version_id_col": revision}
+
+
+class WorkItem(Base):
+    """One row per user task that is or was READY: the inbox reads these, never case state."""
+
+    __tablename__ = "work_item"
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_id"),
+        Index("ix_work_item_open_role", "state", "role", "due_at"),
+        Index("ix_work_item_open_assignee", "state", "assignee_id", "due_at"),
+    )
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    process_id: Mapped[str64]
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str | None] = mapped_column(String(32))
+    form_key: Mapped[str | None] = mapped_column(String(100))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open, completed, cancelled
+    due_at: Mapped[dt.datetime | None]
+    created_at: Mapped[timestamp] = mapped_column(default=_now)
+    completed_at: Mapped[dt.datetime | None]
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    completed_by: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    case: Mapped[Case] = relationship()
+
+
+class Timer(Base):
+    """One row per waiting timer, with its due time: the worker reads these."""
+
+    __tablename__ = "timer"
+    __table_args__ = (
+        UniqueConstraint("case_id", "task_id"),
+        Index("ix_timer_waiting_due", "state", "due_at"),
+    )
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    process_id: Mapped[str64]
+    element_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str | None] = mapped_column(String(300))
+    # the user task this timer bounds, if it is a boundary event on one
+    bounds_task_id: Mapped[str | None] = mapped_column(String(36))
+    due_at: Mapped[timestamp]
+    state: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting, fired, cancelled
+    fired_at: Mapped[dt.datetime | None]
+
+
+class AuditEvent(Base):
+    """Append-only; each event carries the hash of the one before, so gaps and edits show."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[intpk]
+    at: Mapped[timestamp]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(64))
+    record_type: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[int | None]
+    case_id: Mapped[int | None] = mapped_column(index=True)
+    child_id: Mapped[int | None] = mapped_column(index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class BankHoliday(Base):
+    """A one-off bank holiday an administrator added before the `holidays` package knew it."""
+
+    __tablename__ = "bank_holiday"
+
+    id: Mapped[intpk]
+    day: Mapped[dt.date] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(200))
+    added_at: Mapped[timestamp]

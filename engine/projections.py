@@ -1,0 +1,171 @@
+"""What others read about a case, kept beside its state in the same transaction.
+
+- one work-item row per READY user task (role, due time, form);
+- one timer row per waiting timer (due time), for the worker;
+- the case's current stage;
+- the episode's facts the diagrams record (risk grade and its history, when found).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from . import assignment, clock
+from .models import Episode, RiskAssessment, Timer, WorkItem
+
+
+def sync(session, case, workflow, actor) -> None:
+    timers = _waiting_timers(workflow)
+    _sync_timers(session, case, timers)
+    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+    _sync_work_items(session, case, ready, timers)
+    case.stage = _stage(workflow, ready)
+    if case.episode_id is not None:
+        _sync_episode(session, case, workflow, actor)
+
+
+def _waiting_timers(workflow) -> dict[str, tuple]:
+    """{timer task id: (task, due, bounded task id)} for every timer the case waits on."""
+    found = {}
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        due = _due(task.internal_data.get("event_value"))
+        if due is None:
+            continue
+        found[str(task.id)] = (task, due, _bounded_task_id(task))
+    return found
+
+
+def _due(value) -> dt.datetime | None:
+    if isinstance(value, dict):  # a cycle: the next time it fires
+        value = value.get("next")
+    if not value:
+        return None
+    due = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=dt.UTC)
+    return due.astimezone(dt.UTC)
+
+
+def _bounded_task_id(timer_task) -> str | None:
+    parent = timer_task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    for sibling in parent.children:
+        if sibling is not timer_task and not hasattr(sibling.task_spec, "event_definition"):
+            return str(sibling.id)
+    return None
+
+
+def _sync_timers(session, case, timers) -> None:
+    rows = {t.task_id: t for t in session.scalars(
+        select(Timer).where(Timer.case_id == case.id, Timer.state == "waiting"))}
+    now = clock.now()
+    for task_id, (task, due, bounds) in timers.items():
+        row = rows.pop(task_id, None)
+        if row is None:
+            session.add(Timer(case_id=case.id, task_id=task_id,
+                              process_id=task.workflow.spec.name,
+                              element_id=task.task_spec.bpmn_id or task.task_spec.name,
+                              name=task.task_spec.bpmn_name, bounds_task_id=bounds,
+                              due_at=due))
+        elif row.due_at != due:  # a cycle timer moved on to its next time
+            row.due_at = due
+    for row in rows.values():
+        # No longer waiting: it fired if its time had come, else its scope ended without it.
+        row.state = "fired" if row.due_at < now else "cancelled"
+        row.fired_at = now if row.state == "fired" else None
+
+
+def _sync_work_items(session, case, ready, timers) -> None:
+    rows = {w.task_id: w for w in session.scalars(
+        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))}
+    due_by_task: dict[str, dt.datetime] = {}
+    for _, due, bounds in timers.values():
+        if bounds is not None:
+            due_by_task[bounds] = min(due, due_by_task.get(bounds, due))
+    for task in ready:
+        task_id = str(task.id)
+        row = rows.pop(task_id, None)
+        if row is None:
+            props = task.task_spec.extensions.get("properties", {})
+            session.add(WorkItem(
+                case_id=case.id, task_id=task_id, process_id=task.workflow.spec.name,
+                element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or
+                task.task_spec.bpmn_id, role=assignment.role_for_lane(task.task_spec.lane),
+                form_key=props.get("formKey"), due_at=due_by_task.get(task_id),
+                assignee_id=_direct_assignee(case, task.task_spec.lane)))
+        else:
+            # A fired deadline leaves no waiting timer, but the item stays due (overdue).
+            row.due_at = due_by_task.get(task_id, row.due_at)
+    for row in rows.values():
+        # Still open here but no longer READY in the case: its scope ended (the child was
+        # found, say); completing commands close their own item before this runs.
+        row.state = "cancelled"
+
+
+def _direct_assignee(case, lane) -> int | None:
+    """The child's allocated social worker and IRO get their own items directly."""
+    child = case.child
+    role = assignment.role_for_lane(lane)
+    if child is None:
+        return None
+    if role == "social_worker":
+        return child.social_worker_id
+    if role == "iro":
+        return child.iro_id
+    return None
+
+
+def _stage(workflow, ready) -> str | None:
+    """The diagram (process) the case's current work is in, deepest first."""
+    if workflow.completed:
+        return "closed"
+    tasks = ready or workflow.get_tasks(state=TaskState.WAITING)
+    if not tasks:
+        return None
+    deepest = max(tasks, key=lambda t: t.workflow.depth)
+    return deepest.workflow.spec.name
+
+
+def _sync_episode(session, case, workflow, actor) -> None:
+    """Copy the facts the diagrams record onto the episode row (R5 history, R20 found)."""
+    episode = session.get(Episode, case.episode_id)
+    facts = _latest_facts(workflow, ("risk_grade", "found_at"))
+    grade, data = facts.get("risk_grade", (None, {}))
+    if grade and grade != episode.risk_grade:
+        episode.risk_grade = grade
+        session.add(RiskAssessment(
+            episode_id=episode.id, grade=grade,
+            reason=str(data.get("risk_grade_reason") or data.get("risk_reason") or ""),
+            assessed_by_id=actor.user_id, assessed_by=actor.name, assessed_at=clock.now()))
+    found_at, data = facts.get("found_at", (None, {}))
+    if found_at and episode.found_at is None:
+        episode.found_at = _due(found_at)
+        found = data.get("found") or {}
+        episode.found_where = found.get("found_where")
+        episode.found_by = found.get("found_by")
+    if workflow.completed and episode.status != "closed":
+        episode.status = "closed"
+        episode.closed_at = clock.now()
+
+
+def _latest_facts(workflow, keys) -> dict[str, tuple]:
+    """{key: (value, data)} from the most recently completed task that holds each key."""
+    best: dict[str, tuple] = {}
+    for task in workflow.get_tasks(state=TaskState.ANY_MASK):
+        if task.state != TaskState.COMPLETED:
+            continue
+        for key in keys:
+            if task.data.get(key) is None:
+                continue
+            if key not in best or task.last_state_change > best[key][2]:
+                best[key] = (task.data[key], task.data, task.last_state_change)
+    return {key: (value, data) for key, (value, data, _) in best.items()}

@@ -1,0 +1,129 @@
+"""Load a case's workflow, run it until it waits, save it with its projections.
+
+Every command that changes a case goes through `load_case` and `save_case`, inside the
+one transaction the executor frames; nothing here commits.
+"""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from sqlalchemy import select
+
+from . import audit, calendar, clock, projections, scripting, specs, store
+from .errors import CaseFailed, NotFound
+from .models import BankHoliday, Case, ProcessVersion
+
+_engines: dict[frozenset, object] = {}
+
+
+def script_engine(session):
+    """The restricted script engine, with the calendar the administrators keep."""
+    extra = frozenset(session.scalars(select(BankHoliday.day)))
+    engine = _engines.get(extra)
+    if engine is None:
+        engine = scripting.make_script_engine(calendar.WorkingCalendar(extra))
+        _engines[extra] = engine
+    return engine
+
+
+def latest_version(session, process_id: str) -> ProcessVersion:
+    version = session.scalar(
+        select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+        .order_by(ProcessVersion.version.desc()).limit(1))
+    if version is None:
+        raise NotFound(f"no published version of process '{process_id}'")
+    return version
+
+
+def resolve_versions(session, top: ProcessVersion) -> dict[str, int]:
+    """Pin the newest published version of every process the top one calls, transitively."""
+    pinned = {top.process_id: top.id}
+    pending = list(top.calls)
+    while pending:
+        process_id = pending.pop()
+        if process_id in pinned:
+            continue
+        version = latest_version(session, process_id)
+        pinned[process_id] = version.id
+        pending.extend(version.calls)
+    return pinned
+
+
+def _specs_for(session, spec_versions: dict[str, int], top_process: str):
+    rows = session.execute(
+        select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.sha256)
+        .where(ProcessVersion.id.in_(spec_versions.values()))).all()
+    top_spec, subprocess_specs = None, {}
+    for row in rows:
+        spec, embedded = specs.cache.get(row.sha256, _loader(session, row.id))
+        subprocess_specs.update(embedded)
+        if row.process_id == top_process:
+            top_spec = spec
+        else:
+            subprocess_specs[row.process_id] = spec
+    return top_spec, subprocess_specs
+
+
+def _loader(session, version_id):
+    return lambda: session.scalar(
+        select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id))
+
+
+def new_workflow(session, case: Case, data: dict) -> BpmnWorkflow:
+    spec, subprocess_specs = _specs_for(session, case.spec_versions, case.process_id)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine(session))
+    workflow.data.update(data)
+    # Start-event data goes to the first task, where the diagram's first steps read it.
+    workflow.task_tree.data.update(data)
+    return workflow
+
+
+def load_case(session, case_id: int, *, expected_revision: int | None = None):
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"there is no case {case_id}")
+    if expected_revision is not None and case.revision != expected_revision:
+        from .errors import Conflict
+
+        raise Conflict(f"case {case_id} has changed since you loaded it "
+                       f"(revision {case.revision}, not {expected_revision})")
+    spec, subprocess_specs = _specs_for(session, case.spec_versions, case.process_id)
+    workflow = store.loads(case.state, spec, subprocess_specs, script_engine(session))
+    return case, workflow
+
+
+def run_engine(workflow: BpmnWorkflow) -> None:
+    """Run every automatic step until the case waits on people, time or news."""
+    try:
+        workflow.do_engine_steps()
+        workflow.refresh_waiting_tasks()
+        workflow.do_engine_steps()
+    except WorkflowException as exc:
+        raise case_failure(exc) from exc
+
+
+def case_failure(exc: WorkflowException) -> CaseFailed:
+    task_spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None),
+                                                           "task_spec", None)
+    element = getattr(task_spec, "bpmn_id", None)
+    line = getattr(exc, "line_number", None)
+    where = f" at element '{element}'" if element else ""
+    where += f" line {line}" if line else ""
+    return CaseFailed(f"{exc.__class__.__name__}{where}: {exc}", element=element, line=line)
+
+
+def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,
+              detail: dict | None = None) -> None:
+    now = clock.now()
+    case.state = store.dumps(workflow)
+    case.updated_at = now
+    if workflow.completed and case.status != "completed":
+        case.status = "completed"
+        case.completed_at = now
+    # One UPDATE of the case, not one per query the projections make on the way.
+    with session.no_autoflush:
+        projections.sync(session, case, workflow, actor)
+        audit.record(session, actor, action, "case", case.id, case_id=case.id,
+                     child_id=case.child_id, detail=detail)
+    session.flush()  # the revision check: a case someone else saved first raises here

@@ -1,0 +1,116 @@
+"""`safeguard`: the command line for operators and for `make`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine import clock, db, forms, migrate, specs
+from engine.commands import PublishProcesses
+from engine.errors import DiagramProblems, InvalidDiagram
+from engine.executor import SYSTEM, run
+
+ROOT = Path(__file__).resolve().parent.parent
+PROCESSES_DIR = ROOT / "processes"
+
+
+@click.group()
+@click.option("--database-url", envvar="DATABASE_URL", default=db.DEFAULT_URL,
+              show_default="instance/safeguard.sqlite3", help="SQLAlchemy URL.")
+@click.pass_context
+def main(ctx, database_url):
+    """Safeguard Flow: run the missing-children procedure."""
+    clock.install()
+    ctx.obj = {"url": database_url}
+
+
+def _sessions(ctx):
+    return db.make_session_factory(db.make_engine(ctx.obj["url"]))
+
+
+@main.group("db")
+def db_group():
+    """The database schema."""
+
+
+@db_group.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx):
+    """Apply every migration not yet applied."""
+    migrate.upgrade(ctx.obj["url"])
+    click.echo("database is up to date")
+
+
+@main.group("processes")
+def processes_group():
+    """Published diagram versions."""
+
+
+@processes_group.command("load")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False,
+                                                     path_type=Path), default=PROCESSES_DIR)
+@click.option("--note", default="loaded from the repository")
+@click.pass_context
+def processes_load(ctx, directory, note):
+    """Publish every diagram in processes/ whose content changed (version 1 the first time)."""
+    files = specs.read_directory(directory)
+    with _sessions(ctx)() as session:
+        try:
+            created = run(session, PublishProcesses(files, note), SYSTEM)
+        except DiagramProblems as exc:
+            _fail(exc.problems)
+    for version in created:
+        click.echo(f"published {version.process_id} version {version.version}")
+    if not created:
+        click.echo("no diagram changed")
+
+
+@main.command("check")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False,
+                                                     path_type=Path), default=PROCESSES_DIR)
+def check(directory):
+    """Validate every diagram and form; exit non-zero naming each problem."""
+    problems = forms.check_all()
+    try:
+        parsed = specs.parse_bundle(specs.read_directory(directory))
+    except DiagramProblems as exc:
+        problems += exc.problems
+        parsed = {}
+    if problems:
+        _fail(problems)
+    click.echo(f"{len(parsed)} processes and {len(forms.available_keys())} forms are valid")
+
+
+def _fail(problems: list[InvalidDiagram]):
+    for problem in problems:
+        click.echo(f"error: {problem.located()}", err=True)
+    sys.exit(1)
+
+
+@main.command("demo")
+@click.pass_context
+def demo(ctx):
+    """Add demo organisations, users, children and episodes (once)."""
+    from . import demo as demo_data
+
+    with _sessions(ctx)() as session:
+        created = demo_data.load(session)
+    click.echo("demo data loaded" if created else "demo data was already there")
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.pass_context
+def serve(ctx, host, port):
+    """Serve the web app (development server)."""
+    from . import create_app
+
+    app = create_app({"DATABASE_URL": ctx.obj["url"]})
+    app.run(host=host, port=port, debug=False)
+
+
+if __name__ == "__main__":
+    main()

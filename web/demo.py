@@ -1,0 +1,168 @@
+"""Demo organisations, users, children and episodes at several points in the flow.
+
+Every demo user's password is `DEMO_PASSWORD`; the README lists them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from engine import clock
+from engine.commands import CompleteWorkItem, FireTimers, ReportEpisode, ReportFound
+from engine.commands.fire_timers import due_case_ids
+from engine.executor import SYSTEM, Actor, run
+from engine.models import Child, Organisation, User, UserRole, WorkItem
+
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (published in the README)
+
+ORGANISATIONS = [
+    ("wfc", "Westmorland and Furness Council", "local_authority"),
+    ("lcc", "Lancashire County Council", "local_authority"),
+    ("cumbria-police", "Cumbria Constabulary", "police"),
+    ("home-office", "Home Office", "home_office"),
+    ("nhs-nc", "North Cumbria Integrated Care NHS Foundation Trust", "health"),
+    ("brook-house", "Brook House Children's Home", "provider"),
+]
+
+# (email, name, organisation, roles)
+USERS = [
+    ("carer@example.org", "Chris Carer", "brook-house", ["carer"]),
+    ("police@example.org", "Pat Police", "cumbria-police", ["police"]),
+    ("inspector@example.org", "Imran Inspector", "cumbria-police", ["police_supervisor"]),
+    ("mach@example.org", "Morgan MACH", "cumbria-police", ["mach"]),
+    ("social.worker@example.org", "Sam Social Worker", "wfc", ["social_worker"]),
+    ("team.manager@example.org", "Taylor Team Manager", "wfc", ["team_manager"]),
+    ("iro@example.org", "Indira IRO", "wfc", ["iro"]),
+    ("rhi@example.org", "Robin RHI Worker", "wfc", ["rhi_worker"]),
+    ("edt@example.org", "Eden EDT", "wfc", ["edt"]),
+    ("metco@example.org", "Mel METCO", "wfc", ["metco"]),
+    ("service.manager@example.org", "Sasha Service Manager", "wfc", ["service_manager"]),
+    ("home.office@example.org", "Harper Home Office", "home-office", ["home_office"]),
+    ("health@example.org", "Hana Health", "nhs-nc", ["health"]),
+    ("process.owner@example.org", "Priya Process Owner", "wfc", ["process_owner"]),
+    ("admin@example.org", "Alex Administrator", "wfc", ["admin"]),
+]
+
+
+def load(session) -> bool:
+    """Add the demo data unless it is there already. Returns whether it added anything."""
+    with session.begin():
+        if session.scalar(select(User).where(User.email == USERS[0][0])) is not None:
+            return False
+        orgs = _organisations(session)
+        users = _users(session, orgs)
+        children = _children(session, orgs, users)
+    _episodes(session, children, users)
+    return True
+
+
+def _organisations(session) -> dict[str, Organisation]:
+    orgs = {}
+    for code, name, kind in ORGANISATIONS:
+        orgs[code] = Organisation(code=code, name=name, kind=kind)
+        session.add(orgs[code])
+    session.flush()
+    return orgs
+
+
+def _users(session, orgs) -> dict[str, User]:
+    password_hash = generate_password_hash(DEMO_PASSWORD)
+    users = {}
+    for email, name, org, roles in USERS:
+        user = User(email=email, name=name, password_hash=password_hash,
+                    organisation_id=orgs[org].id, roles=[UserRole(role=r) for r in roles])
+        session.add(user)
+        users[email.split("@")[0]] = user
+    session.flush()
+    return users
+
+
+def _children(session, orgs, users) -> dict[str, Child]:
+    sw, iro = users["social.worker"].id, users["iro"].id
+    children = {
+        "ava": Child(first_name="Ava", last_name="Example", date_of_birth=dt.date(2011, 5, 14),
+                     ethnicity="White British", legal_status="care_order",
+                     responsible_org_id=orgs["wfc"].id, placement="Brook House",
+                     social_worker_id=sw, iro_id=iro, flags={"ce_risk": True}),
+        "ben": Child(first_name="Ben", last_name="Sample", date_of_birth=dt.date(2009, 11, 2),
+                     ethnicity="Mixed White and Black Caribbean", legal_status="not_in_care",
+                     responsible_org_id=orgs["wfc"].id, flags={}),
+        "cara": Child(first_name="Cara", last_name="Placeholder",
+                      date_of_birth=dt.date(2010, 2, 20), ethnicity="White Irish",
+                      legal_status="s20", responsible_org_id=orgs["lcc"].id,
+                      host_org_id=orgs["wfc"].id, placement="Brook House",
+                      social_worker_id=sw, flags={"mental_health": True}),
+        "dev": Child(first_name="Dev", last_name="Testcase", date_of_birth=dt.date(2012, 8, 9),
+                     ethnicity="Asian British", legal_status="care_order",
+                     responsible_org_id=orgs["wfc"].id, social_worker_id=sw, iro_id=iro,
+                     flags={}),
+    }
+    session.add_all(children.values())
+    session.flush()
+    return children
+
+
+def _episodes(session, children, users) -> None:
+    """Episodes at several points: just reported, missing past 24 hours, found with the
+    RHI due, and one taken all the way to closed."""
+    now = clock.now()
+    carer = Actor.for_user(users["carer"])
+
+    def report(child, hours_ago, category="M"):
+        when = now - dt.timedelta(hours=hours_ago)
+        return run(session, ReportEpisode(child.id, _report(child, when, category)), carer)
+
+    report(children["ben"], 1)
+    report(children["ava"], 30)
+    found = report(children["cara"], 20, category="A")
+    _fire_due(session)
+    run(session, ReportFound(found.id, now - dt.timedelta(hours=2), "Carlisle bus station",
+                             "Police"), SYSTEM)
+    closed = report(children["dev"], 100)
+    run(session, ReportFound(closed.id, now - dt.timedelta(hours=90), "Home address",
+                             "Carer"), SYSTEM)
+    _fire_due(session)
+    _finish(session, closed.id)
+
+
+def _fire_due(session) -> None:
+    for case_id in due_case_ids(session, clock.now()):
+        session.rollback()
+        run(session, FireTimers(case_id), SYSTEM)
+
+
+def _finish(session, episode_id) -> None:
+    """Complete every open item of an episode's case with its form's example data."""
+    from engine import forms
+
+    for _ in range(60):
+        item = session.scalar(select(WorkItem).join(WorkItem.case)
+                              .where(WorkItem.state == "open",
+                                     WorkItem.case.has(episode_id=episode_id))
+                              .order_by(WorkItem.id).limit(1))
+        session.rollback()
+        if item is None:
+            return
+        example = forms.load(item.form_key).get("example", {}) if item.form_key else {}
+        run(session, CompleteWorkItem(item.id, example), SYSTEM)
+
+
+def _report(child, when, category) -> dict:
+    return {
+        "category": category,
+        "last_seen_at": when.isoformat(),
+        "reported_at": (when + dt.timedelta(minutes=30)).isoformat(),
+        "last_seen_where": "Near the placement",
+        "circumstances": "Did not return after school.",
+        "with_whom": "Not known",
+        "clothing": "Grey hoodie, black jeans, white trainers",
+        "description": "Slim build, brown hair",
+        "photo_consent": True,
+        "medical": "None known",
+        "associates": "Friends in Carlisle",
+        "risk_of_serious_harm": False,
+        "reasonable_checks": ["searched_home", "called_child", "called_friends"],
+    }
