@@ -40,9 +40,11 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 
 def _sqlite_begin(connection):
-    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue instead of one
-    # failing half-way with "database is locked" after reading stale data.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A command begins IMMEDIATE: it takes the write lock up front, so two writers queue
+    # instead of one failing half-way after reading stale data. Reads begin DEFERRED and
+    # never block anyone.
+    immediate = connection.get_execution_options().get("sqlite_immediate", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine) -> sessionmaker:

@@ -58,6 +58,8 @@ def run(session: Session, command, actor: Actor):
         session.commit()
     try:
         with session.begin():
+            # On SQLite a command takes the write lock at once (see engine.db).
+            session.connection(execution_options={"sqlite_immediate": True})
             return command(Context(session, actor))
     except StaleDataError as exc:
         raise Conflict("someone else changed this case at the same time; "

@@ -17,12 +17,16 @@ FORMS_DIR = Path(os.environ.get("SAFEGUARD_FORMS_DIR",
                                 Path(__file__).resolve().parent.parent / "forms"))
 
 
-def available_keys(directory: Path = FORMS_DIR) -> set[str]:
-    return {p.stem for p in directory.glob("*.json")}
+def available_keys() -> set[str]:
+    return {p.stem for p in FORMS_DIR.glob("*.json")}
+
+
+def load(form_key: str) -> dict:
+    return _load(FORMS_DIR, form_key)
 
 
 @functools.cache
-def load(form_key: str, directory: Path = FORMS_DIR) -> dict:
+def _load(directory: Path, form_key: str) -> dict:
     path = directory / f"{form_key}.json"
     if not path.is_file():
         raise InvalidInput(f"there is no form '{form_key}'")
@@ -30,8 +34,8 @@ def load(form_key: str, directory: Path = FORMS_DIR) -> dict:
 
 
 @functools.cache
-def _validator(form_key: str, directory: Path = FORMS_DIR) -> Draft202012Validator:
-    return Draft202012Validator(load(form_key, directory)["schema"],
+def _validator(directory: Path, form_key: str) -> Draft202012Validator:
+    return Draft202012Validator(_load(directory, form_key)["schema"],
                                 format_checker=FormatChecker())
 
 
@@ -39,7 +43,7 @@ def validate(form_key: str, data: dict) -> dict:
     """Return the data if it fits the form's schema; otherwise raise InvalidInput with every
     problem at once, keyed by field."""
     errors: dict[str, list[str]] = {}
-    for error in _validator(form_key).iter_errors(data):
+    for error in _validator(FORMS_DIR, form_key).iter_errors(data):
         field = _field_of(error)
         errors.setdefault(field, []).append(_message(form_key, field, error))
     if errors:
@@ -67,11 +71,11 @@ def _message(form_key: str, field: str, error) -> str:
     return f"{label}: {error.message}"
 
 
-def check_all(directory: Path = FORMS_DIR) -> list[InvalidDiagram]:
+def check_all() -> list[InvalidDiagram]:
     """Every form file must be JSON holding a valid schema and display hints that name only
     fields the schema has."""
     problems = []
-    for path in sorted(directory.glob("*.json")):
+    for path in sorted(FORMS_DIR.glob("*.json")):
         try:
             definition = json.loads(path.read_text())
         except json.JSONDecodeError as exc:

@@ -85,8 +85,10 @@ def _sync_timers(session, case, timers) -> None:
 
 
 def _sync_work_items(session, case, ready, timers) -> None:
+    # Filter on the in-memory state too: the command may have just completed one (unflushed).
     rows = {w.task_id: w for w in session.scalars(
-        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))}
+        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))
+        if w.state == "open"}
     due_by_task: dict[str, dt.datetime] = {}
     for _, due, bounds in timers.values():
         if bounds is not None:

@@ -97,8 +97,6 @@ def run_engine(workflow: BpmnWorkflow) -> None:
     """Run every automatic step until the case waits on people, time or news."""
     try:
         workflow.do_engine_steps()
-        workflow.refresh_waiting_tasks()
-        workflow.do_engine_steps()
     except WorkflowException as exc:
         raise case_failure(exc) from exc
 

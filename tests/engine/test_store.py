@@ -1,0 +1,66 @@
+"""Case state survives the round trip at every step, and holds no diagram."""
+
+import json
+
+import pytest
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+
+from engine import scripting, specs, store
+
+from .conftest import HERE
+
+
+@pytest.fixture
+def simple_spec(engine_forms):
+    xml = (HERE / "diagrams" / "simple.bpmn").read_bytes()
+    return specs.parse_bundle({"simple.bpmn": xml})["simple"]
+
+
+def round_trip(workflow, parsed):
+    payload = store.dumps(workflow)
+    return payload, store.loads(payload, parsed.spec, parsed.embedded,
+                                scripting.make_script_engine())
+
+
+def snapshot(workflow):
+    return sorted((str(t.id), t.task_spec.name, t.state, json.dumps(t.data, sort_keys=True))
+                  for t in workflow.get_tasks(state=TaskState.ANY_MASK))
+
+
+def test_round_trip_at_every_step_loses_nothing(simple_spec, fake_clock):
+    workflow = BpmnWorkflow(simple_spec.spec, simple_spec.embedded,
+                            script_engine=scripting.make_script_engine())
+    workflow.task_tree.data["reported_at"] = fake_clock.now().isoformat()
+    workflow.do_engine_steps()
+    payload, restored = round_trip(workflow, simple_spec)
+    assert snapshot(restored) == snapshot(workflow)
+
+    task = restored.get_next_task(state=TaskState.READY, manual=True)
+    task.data.update({"note": "x", "outcome": "done"})
+    task.run()
+    restored.do_engine_steps()
+    payload, again = round_trip(restored, simple_spec)
+    assert snapshot(again) == snapshot(restored)
+    assert again.get_next_task(state=TaskState.READY, manual=True) is None
+
+
+def test_payload_is_versioned_and_holds_no_spec(simple_spec, fake_clock):
+    workflow = BpmnWorkflow(simple_spec.spec, simple_spec.embedded,
+                            script_engine=scripting.make_script_engine())
+    workflow.task_tree.data["reported_at"] = fake_clock.now().isoformat()
+    workflow.do_engine_steps()
+    stored = json.loads(store.dumps(workflow))
+    assert stored["format"] == store.FORMAT
+    assert "spec" not in stored["state"] and "subprocess_specs" not in stored["state"]
+
+
+def test_newer_format_is_refused_not_misread():
+    with pytest.raises(ValueError, match="newer"):
+        store.migrate({"format": store.FORMAT + 1, "spiff": "1.5", "state": {}})
+
+
+def test_older_format_is_migrated(monkeypatch):
+    monkeypatch.setattr(store, "MIGRATIONS",
+                        {0: lambda p: {**p, "format": 1, "state": {"moved": True}}})
+    assert store.migrate({"format": 0, "spiff": "1.5", "state": {}})["state"] == {"moved": True}
