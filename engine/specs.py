@@ -287,8 +287,20 @@ def _line_of(root, element_id) -> int | None:
 def _from_validation(exc: ValidationException, filename, root) -> InvalidDiagram:
     element = getattr(exc, "id", None) or None
     line = getattr(exc, "line_number", None) or _line_of(root, element)
+    if element is None and line:
+        element = _element_at(root, line)
     message = str(getattr(exc, "msg", None) or exc).split("\n")[0]
+    # lxml names elements as {namespace}tag: people know them as bpmn:tag
+    message = re.sub(r"\{[^}]*\}", "bpmn:", message).rstrip(". ") + "."
     return InvalidDiagram(message, file=filename, element=element, line=line)
+
+
+def _element_at(root, line) -> str | None:
+    """The id of the element that starts on `line` (XSD errors give only a line)."""
+    for node in root.iter():
+        if node.sourceline == line and isinstance(node.tag, str) and node.get("id"):
+            return node.get("id")
+    return None
 
 
 def read_directory(directory: Path) -> dict[str, bytes]:
