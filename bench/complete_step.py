@@ -71,7 +71,7 @@ def bench_engine(session):
                                     .where(Case.episode_id == episode.id,
                                            WorkItem.element_id == FIRST_STEP)))
     session.commit()
-    form = forms.load("risk_grading")["example"]
+    form = forms.load("grade_risk")["example"]
     times = []
     for item_id in items:
         start = time.perf_counter()

@@ -151,18 +151,13 @@ def _finish(session, episode_id) -> None:
 
 
 def _report(child, when, category) -> dict:
-    return {
+    from engine import forms
+
+    example = dict(forms.load("missing_report")["example"])
+    example.update({
         "category": category,
         "last_seen_at": when.isoformat(),
         "reported_at": (when + dt.timedelta(minutes=30)).isoformat(),
-        "last_seen_where": "Near the placement",
-        "circumstances": "Did not return after school.",
-        "with_whom": "Not known",
-        "clothing": "Grey hoodie, black jeans, white trainers",
-        "description": "Slim build, brown hair",
-        "photo_consent": True,
-        "medical": "None known",
-        "associates": "Friends in Carlisle",
-        "risk_of_serious_harm": False,
-        "reasonable_checks": ["searched_home", "called_child", "called_friends"],
-    }
+        "checks_deadline": (when + dt.timedelta(minutes=25)).isoformat(),
+    })
+    return example
