@@ -89,6 +89,36 @@ def _fail(problems: list[InvalidDiagram]):
     sys.exit(1)
 
 
+@main.group("holidays")
+def holidays_group():
+    """Bank holidays beyond those the `holidays` package knows."""
+
+
+@holidays_group.command("add")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("name")
+@click.option("--by", "added_by", default="administrator", help="Who is adding it.")
+@click.pass_context
+def holidays_add(ctx, day, name, added_by):
+    """Add a one-off bank holiday (DAY as YYYY-MM-DD); working-day deadlines armed from now
+    on skip it."""
+    from engine.models import BankHoliday
+
+    with _sessions(ctx)() as session, session.begin():
+        if session.query(BankHoliday).filter_by(day=day.date()).first() is not None:
+            click.echo(f"{day.date()} is already a bank holiday")
+            return
+        session.add(BankHoliday(day=day.date(), name=name, added_by=added_by,
+                                added_at=clock.now()))
+        from engine import audit
+        from engine.executor import Actor
+
+        audit.record(session, Actor(None, added_by, frozenset({"admin"})),
+                     "bank_holiday.added", "bank_holiday",
+                     detail={"day": day.date().isoformat(), "name": name})
+    click.echo(f"added {day.date()} {name}")
+
+
 @main.command("demo")
 @click.pass_context
 def demo(ctx):
