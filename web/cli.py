@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -26,8 +27,14 @@ def main(ctx, database_url):
     ctx.obj = {"url": database_url}
 
 
-def _sessions(ctx):
-    return db.make_session_factory(db.make_engine(ctx.obj["url"]))
+@contextmanager
+def _session(ctx):
+    engine = db.make_engine(ctx.obj["url"])
+    try:
+        with db.make_session_factory(engine)() as session:
+            yield session
+    finally:
+        engine.dispose()  # a command is short-lived: close its connections now
 
 
 @main.group("db")
@@ -56,7 +63,7 @@ def processes_group():
 def processes_load(ctx, directory, note):
     """Publish every diagram in processes/ whose content changed (version 1 the first time)."""
     files = specs.read_directory(directory)
-    with _sessions(ctx)() as session:
+    with _session(ctx) as session:
         try:
             created = run(session, PublishProcesses(files, note), SYSTEM)
         except DiagramProblems as exc:
@@ -104,7 +111,7 @@ def holidays_add(ctx, day, name, added_by):
     on skip it."""
     from engine.models import BankHoliday
 
-    with _sessions(ctx)() as session, session.begin():
+    with _session(ctx) as session, session.begin():
         if session.query(BankHoliday).filter_by(day=day.date()).first() is not None:
             click.echo(f"{day.date()} is already a bank holiday")
             return
@@ -125,7 +132,7 @@ def demo(ctx):
     """Add demo organisations, users, children and episodes (once)."""
     from . import demo as demo_data
 
-    with _sessions(ctx)() as session:
+    with _session(ctx) as session:
         created = demo_data.load(session)
     click.echo("demo data loaded" if created else "demo data was already there")
 
