@@ -146,7 +146,7 @@ def _sync_episode(session, case, workflow, actor) -> None:
         episode.risk_grade = grade
         session.add(RiskAssessment(
             episode_id=episode.id, grade=grade,
-            reason=str(data.get("risk_grade_reason") or data.get("risk_reason") or ""),
+            reason=_risk_reason(data),
             assessed_by_id=actor.user_id, assessed_by=actor.name, assessed_at=clock.now()))
     found_at, data = facts.get("found_at", (None, {}))
     if found_at and episode.found_at is None:
@@ -171,3 +171,11 @@ def _latest_facts(workflow, keys) -> dict[str, tuple]:
             if key not in best or task.last_state_change > best[key][2]:
                 best[key] = (task.data[key], task.data, task.last_state_change)
     return {key: (value, data) for key, (value, data, _) in best.items()}
+
+
+# The fields the grading forms keep "why" in (grade_risk, regrade_risk and review_risk).
+RISK_REASON_FIELDS = ("risk_change_reason", "risk_grade_reason", "risk_reason")
+
+
+def _risk_reason(data) -> str:
+    return next((str(data[f]) for f in RISK_REASON_FIELDS if data.get(f)), "")

@@ -1,0 +1,160 @@
+"""Helpers for driving the procedure's diagrams (processes/) through the engine's commands
+with the fake clock: people in every role, children, reports, work items and timers."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.commands import (
+    CompleteWorkItem,
+    FireTimers,
+    ReportEpisode,
+    ReportFound,
+)
+from engine.commands.fire_timers import due_case_ids
+from engine.executor import SYSTEM, Actor, run
+from engine.models import Case, Child, Episode, Organisation, User, UserRole, WorkItem
+
+FORMS = Path(__file__).resolve().parents[2] / "forms"
+
+ROLES = ("police", "police_supervisor", "mach", "social_worker", "team_manager", "iro",
+         "rhi_worker", "edt", "metco", "carer", "service_manager")
+
+
+def example(form_key: str, **overrides) -> dict:
+    data = copy.deepcopy(json.loads((FORMS / f"{form_key}.json").read_text())["example"])
+    data.update(overrides)
+    return data
+
+
+def iso(when: dt.datetime) -> str:
+    return when.isoformat()
+
+
+class Procedure:
+    """One test's organisations, people and commands."""
+
+    def __init__(self, session, clock):
+        self.session = session
+        self.clock = clock
+        with session.begin():
+            self.org = Organisation(code="cumbria", name="Westmorland and Furness Council",
+                                    kind="local_authority")
+            self.other_org = Organisation(code="other-la", name="Other Council",
+                                          kind="local_authority")
+            session.add_all([self.org, self.other_org])
+            session.flush()
+            users = {}
+            for role in ROLES:
+                user = User(email=f"{role}@example.org", name=f"{role.title()} Person",
+                            password_hash="x", organisation_id=self.org.id,
+                            roles=[UserRole(role=role)])
+                session.add(user)
+                users[role] = user
+            session.flush()
+            self.user_ids = {role: u.id for role, u in users.items()}
+            self.actors = {role: Actor.for_user(u) for role, u in users.items()}
+            self.org_id, self.other_org_id = self.org.id, self.other_org.id
+
+    # children and episodes
+
+    def child(self, legal_status="care_order", flags=None, host_org=False,
+              social_worker=True, iro=True, date_of_birth=dt.date(2011, 5, 4)) -> int:
+        self.session.rollback()
+        with self.session.begin():
+            child = Child(first_name="Alex", last_name="Example", date_of_birth=date_of_birth,
+                          ethnicity="White British", legal_status=legal_status,
+                          responsible_org_id=self.org_id,
+                          host_org_id=self.other_org_id if host_org else None,
+                          placement="Foster placement", flags=flags or {},
+                          social_worker_id=self.user_ids["social_worker"] if social_worker
+                          else None,
+                          iro_id=self.user_ids["iro"] if iro else None)
+            self.session.add(child)
+            self.session.flush()
+            return child.id
+
+    def report(self, child_id: int, actor="police", **overrides) -> int:
+        now = self.clock.now()
+        data = example("missing_report",
+                       last_seen_at=iso(now - dt.timedelta(minutes=30)),
+                       reported_at=iso(now),
+                       checks_deadline=iso(now + dt.timedelta(hours=1)))
+        data.update(overrides)
+        episode = run(self.session, ReportEpisode(child_id, data), self.actors[actor])
+        return episode.id
+
+    def found(self, episode_id: int, found_at=None, actor="police", **kw):
+        found_at = found_at or self.clock.now()
+        run(self.session, ReportFound(episode_id, found_at, **kw), self.actors[actor])
+
+    # reading
+
+    def episode(self, episode_id: int) -> Episode:
+        self.session.rollback()
+        return self.session.get(Episode, episode_id)
+
+    def case(self, episode_id: int) -> Case:
+        self.session.rollback()
+        return self.session.scalar(select(Case).where(Case.episode_id == episode_id,
+                                                      Case.process_id == "episode"))
+
+    def items(self, episode_id: int, state="open") -> dict[str, WorkItem]:
+        self.session.rollback()
+        case_ids = select(Case.id).where(Case.episode_id == episode_id)
+        rows = self.session.scalars(select(WorkItem).where(
+            WorkItem.case_id.in_(case_ids), WorkItem.state == state).order_by(WorkItem.id))
+        return {w.element_id: w for w in rows}
+
+    def summary(self, episode_id: int) -> dict[str, tuple]:
+        """{element: (role, due_at)} of the open work items."""
+        return {k: (w.role, w.due_at) for k, w in self.items(episode_id).items()}
+
+    # acting
+
+    def complete(self, episode_id: int, element_id: str, actor=None, **overrides):
+        item = self.items(episode_id)[element_id]
+        data = example(item.form_key, **overrides)
+        return run(self.session, CompleteWorkItem(item.id, data),
+                   self.actors[actor or item.role])
+
+    def advance(self, **delta):
+        self.clock.advance(**delta)
+        self.fire()
+
+    def set(self, when: dt.datetime):
+        self.clock.set(when)
+        self.fire()
+
+    def fire(self):
+        self.session.rollback()
+        for case_id in due_case_ids(self.session, self.clock.now()):
+            run(self.session, FireTimers(case_id), SYSTEM)
+        self.session.rollback()
+
+
+@pytest.fixture
+def proc(session, fake_clock, published):
+    yield Procedure(session, fake_clock)
+    session.rollback()  # end any read snapshot before the database is emptied
+
+
+def open_items(session, episode_id):
+    session.rollback()
+    case_ids = select(Case.id).where(Case.episode_id == episode_id)
+    return {w.element_id: w for w in session.scalars(select(WorkItem).where(
+        WorkItem.case_id.in_(case_ids), WorkItem.state == "open"))}
+
+
+def advance(fake_clock, session, **delta):
+    fake_clock.advance(**delta)
+    session.rollback()
+    for case_id in due_case_ids(session, fake_clock.now()):
+        run(session, FireTimers(case_id), SYSTEM)
+    session.rollback()
