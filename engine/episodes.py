@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
-
 from .models import Child, Episode
 
 LEGAL_STATUSES = ("not_in_care", "s20", "interim_care_order", "care_order", "other")
@@ -19,7 +17,7 @@ def age_on(date_of_birth: dt.date, when: dt.date) -> int:
     return years
 
 
-def open_to_social_worker(child: Child, police_area_org_id: int | None = None) -> str:
+def open_to_social_worker(child: Child) -> str:
     """R8: "here" when allocated in the responsible authority, "elsewhere" when the child is
     placed here by another authority that holds the case, "no" when nobody is allocated."""
     if child.social_worker_id is None:
@@ -51,8 +49,3 @@ def case_data(child: Child, episode: Episode) -> dict:
         "subject_to_restriction": bool(flags.get("subject_to_restriction")),
         "risk_of_serious_harm": bool(report.get("risk_of_serious_harm")),
     }
-
-
-def episodes_of(session, child_id: int) -> list[Episode]:
-    return list(session.scalars(select(Episode).where(Episode.child_id == child_id)
-                                .order_by(Episode.last_seen_at)))

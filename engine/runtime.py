@@ -11,7 +11,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from sqlalchemy import select
 
 from . import audit, calendar, clock, projections, scripting, specs, store
-from .errors import CaseFailed, NotFound
+from .errors import CaseFailed, Conflict, NotFound
 from .models import BankHoliday, Case, ProcessVersion
 
 _engines: dict[frozenset, object] = {}
@@ -84,8 +84,6 @@ def load_case(session, case_id: int, *, expected_revision: int | None = None):
     if case is None:
         raise NotFound(f"there is no case {case_id}")
     if expected_revision is not None and case.revision != expected_revision:
-        from .errors import Conflict
-
         raise Conflict(f"case {case_id} has changed since you loaded it "
                        f"(revision {case.revision}, not {expected_revision})")
     spec, subprocess_specs = _specs_for(session, case.spec_versions, case.process_id)

@@ -21,7 +21,7 @@ from pathlib import Path
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as CallActivityMixin
-from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import assignment, forms, scripting
@@ -256,8 +256,6 @@ def _build(parser, pid, filename, xml, root, available) -> ParsedProcess:
 
 
 def _is_embedded(task_spec) -> bool:
-    from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
-
     return isinstance(task_spec, SubWorkflowTask) and not isinstance(task_spec, CallActivityMixin)
 
 
@@ -307,9 +305,6 @@ def read_directory(directory: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(directory.iterdir())
             if p.suffix in (".bpmn", ".dmn")}
 
-
-def user_task_specs(spec) -> list:
-    return [t for t in spec.task_specs.values() if isinstance(t, UserTaskMixin)]
 
 
 class SpecCache:

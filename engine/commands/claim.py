@@ -3,7 +3,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import audit
-from ..errors import AlreadyClaimed, Conflict, NotFound, NotPermitted
+from ..errors import AlreadyClaimed, AlreadyCompleted, Conflict, NotFound, NotPermitted
 from ..models import User, WorkItem
 
 
@@ -12,8 +12,6 @@ def open_item(session, work_item_id: int) -> WorkItem:
     if item is None:
         raise NotFound(f"there is no work item {work_item_id}")
     if item.state == "completed":
-        from ..errors import AlreadyCompleted
-
         raise AlreadyCompleted(item.completed_by or "someone", item.completed_at)
     if item.state != "open":
         raise Conflict("this work is no longer needed")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from .. import audit, specs
 from ..errors import NotPermitted
@@ -45,12 +45,3 @@ class PublishProcesses:
                                              "sha256": process.sha256})
             created.append(version)
         return created
-
-
-def latest_versions(session) -> list[ProcessVersion]:
-    newest = (select(ProcessVersion.process_id, func.max(ProcessVersion.version).label("v"))
-              .group_by(ProcessVersion.process_id).subquery())
-    return list(session.scalars(
-        select(ProcessVersion).join(newest, (ProcessVersion.process_id == newest.c.process_id)
-                                    & (ProcessVersion.version == newest.c.v))
-        .order_by(ProcessVersion.process_id)))

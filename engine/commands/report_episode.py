@@ -3,7 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .. import audit, episodes, forms
+from .. import audit, clock, episodes, forms
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import Child, Episode
 from .start_case import start
@@ -56,7 +56,5 @@ def _instant(value: str, field_name: str) -> dt.datetime:
         raise InvalidInput("a date and time is not valid",
                            {field_name: ["Enter a real date and time"]}) from None
     if when.tzinfo is None:
-        from .. import clock
-
         when = when.replace(tzinfo=clock.LONDON)  # people type London time
     return when.astimezone(dt.UTC)

@@ -153,33 +153,33 @@ def test_r10_out_of_hours_goes_to_edt(proc):
     assert proc.items(night)["edt_share"].role == "edt"
 
 
-def test_r11_placed_out_of_area_notifies_host(proc):
+def graded_home_and_placed(proc):
+    """Open items after grading, for a child living at home and one placed in another
+    authority's area (R11, R12, R13 branch on the placement)."""
     home = proc.report(proc.child())
     proc.complete(home, "grade_risk")
-    assert "notify_host_authority" not in proc.items(home)
     away = proc.report(proc.child(host_org=True))
     proc.complete(away, "grade_risk")
-    assert proc.items(away)["notify_host_authority"].role == "social_worker"
+    return proc.items(home), proc.items(away)
+
+
+def test_r11_placed_out_of_area_notifies_host(proc):
+    home, away = graded_home_and_placed(proc)
+    assert "notify_host_authority" not in home
+    assert away["notify_host_authority"].role == "social_worker"
 
 
 def test_r12_philomena_form_from_carer_when_placed_by_other_authority(proc):
-    home = proc.report(proc.child())
-    proc.complete(home, "grade_risk")
-    assert "philomena_form" not in proc.items(home)
-    away = proc.report(proc.child(host_org=True))
-    proc.complete(away, "grade_risk")
-    assert proc.items(away)["philomena_form"].role == "carer"
+    home, away = graded_home_and_placed(proc)
+    assert "philomena_form" not in home
+    assert away["philomena_form"].role == "carer"
 
 
 def test_r13_flag_record_and_publicity_decision(proc):
-    home = proc.report(proc.child())
-    proc.complete(home, "grade_risk")
-    items = proc.items(home)
-    assert "flag_child_record" not in items
-    assert items["publicity_decision"].role == "police"
-    away = proc.report(proc.child(host_org=True))
-    proc.complete(away, "grade_risk")
-    assert proc.items(away)["flag_child_record"].role == "mach"
+    home, away = graded_home_and_placed(proc)
+    assert "flag_child_record" not in home
+    assert home["publicity_decision"].role == "police"
+    assert away["flag_child_record"].role == "mach"
 
 
 def test_r5_grade_change_records_why_from_the_review(proc):
