@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 export DATABASE_URL ?= sqlite:///$(CURDIR)/instance/safeguard.sqlite3
+# Browser tests drive Debian's Chromium, never a downloaded browser.
+export CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test install lint bench check clean
+.PHONY: run test install lint bench check clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,15 +16,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-run: $(STAMP)
+install: $(STAMP) $(NODE_STAMP)
+
+# Debian's Chromium for the browser tests; installed only where apt-get can (as root).
+browser:
+	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && command -v apt-get >/dev/null \
+	  && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } \
+	  || echo "Chromium is not installed: browser tests will be skipped"
+
+run: install
 	$(BIN)/safeguard db upgrade
 	$(BIN)/safeguard processes load
 	$(BIN)/safeguard demo
 	$(BIN)/safeguard serve --host 127.0.0.1 --port 5000
 
-test: $(STAMP)
+test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/safeguard check
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -32,8 +45,8 @@ lint: $(STAMP)
 check: $(STAMP)
 	$(BIN)/safeguard check
 
-bench: $(STAMP)
+bench: install
 	$(BIN)/python bench/complete_step.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) node_modules instance .pytest_cache
