@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .models import Child, Episode
+from sqlalchemy import select
+
+from . import audit
+from .models import Case, Child, Episode, MeetingEpisode
 
 LEGAL_STATUSES = ("not_in_care", "s20", "interim_care_order", "care_order", "other")
 CATEGORIES = {"M": "Missing", "A": "Away from placement without authorisation"}
@@ -48,4 +51,113 @@ def case_data(child: Child, episode: Episode) -> dict:
         "child_protection_plan": bool(flags.get("child_protection_plan")),
         "subject_to_restriction": bool(flags.get("subject_to_restriction")),
         "risk_of_serious_harm": bool(report.get("risk_of_serious_harm")),
+        "uasc": bool(flags.get("uasc")),
+        "migrant": bool(flags.get("migrant")),
+        "looked_after_days": looked_after_days(child, episode),
     }
+
+
+def looked_after_days(child: Child, episode: Episode) -> int | None:
+    """Days from when the child became looked after (flag `looked_after_since`, an ISO
+    date) to the episode's start, for R43's "soon after becoming looked after"."""
+    since = (child.flags or {}).get("looked_after_since")
+    if not since or child.legal_status == "not_in_care":
+        return None
+    return (episode.last_seen_at.date() - dt.date.fromisoformat(since)).days
+
+
+# --- repeat episodes (R28, R29, R31, R34) -------------------------------------------
+
+# The per-child meeting cases the decision table can ask for, by its `meeting` answer.
+MEETING_PROCESSES = {"stage_one": "stage_one", "consider_stage_one": "stage_one",
+                     "stage_two": "stage_two", "escalation": "escalation"}
+# Still open, these make further episodes an escalation (R34).
+REVIEW_PROCESSES = ("stage_two", "escalation")
+
+
+def judgement_factors(child: Child, episode: Episode) -> list[str]:
+    """The R29 factors known for this episode. Missing over 24 hours is known once the
+    child is found; injury and being a victim of crime come from the interviews and are
+    for the team manager to weigh (not counted here)."""
+    flags = child.flags or {}
+    factors = []
+    if age_on(child.date_of_birth, episode.last_seen_at.date()) < 12:
+        factors.append("under_12")
+    for flag in ("ce_risk", "learning_needs", "mental_health"):
+        if flags.get(flag):
+            factors.append(flag)
+    if episode.found_at is not None and episode.found_at - episode.last_seen_at > dt.timedelta(
+            hours=24):
+        factors.append("missing_over_24_hours")
+    return factors
+
+
+def recount(ctx, child: Child, episode: Episode):
+    """Count the child's episodes and ask the trigger table (triggers.dmn) which meeting
+    they call for; start that case, or add the episode to the one already open.
+
+    Runs in the transaction of the command that recorded (or found) the episode. The window
+    is anchored on the child's latest episode, whatever order episodes were entered in,
+    so an older episode entered late counts as if it had been entered on time.
+    Returns the meeting case the episode was added to or started, or None.
+    """
+    from . import triggers
+    from .commands.start_case import start
+
+    session = ctx.session
+    starts = session.scalars(select(Episode.last_seen_at).where(
+        Episode.child_id == child.id)).all()
+    latest = max(starts)
+    open_cases = {case.process_id: case for case in session.scalars(
+        select(Case).where(Case.child_id == child.id, Case.status == "running",
+                           Case.process_id.in_(set(MEETING_PROCESSES.values())))
+        .order_by(Case.id))}
+    inputs = {
+        "stage_two_open": any(p in open_cases for p in REVIEW_PROCESSES),
+        "episode_days": [(latest - start).total_seconds() / 86400 for start in starts],
+        "judgement_factors": judgement_factors(child, episode),
+    }
+    answer = triggers.decide(session, inputs)
+    process_id = MEETING_PROCESSES.get(answer["meeting"])
+    if process_id is None:
+        return None
+    case = open_cases.get(process_id)
+    if case is not None:
+        _add_episode(ctx, case, episode, "added")
+        return case
+    data = {
+        "child_id": child.id,
+        "trigger": answer["meeting"],
+        "trigger_rule": answer["trigger_rule"],
+        "trigger_episode_id": episode.id,
+        "last_episode_start": latest.astimezone(dt.UTC).isoformat(),
+        "episode_count": sum(1 for days in inputs["episode_days"] if days <= 90),
+        "judgement_factors": inputs["judgement_factors"],
+        "ce_risk": bool((child.flags or {}).get("ce_risk")),
+        "hub_referral_made": bool((child.flags or {}).get("safeguarding_hub_referral")),
+        "high_risk": episode.risk_grade == "high",
+    }
+    case = start(ctx, process_id, data, child_id=child.id)
+    _add_episode(ctx, case, episode, answer["trigger_rule"] or answer["meeting"])
+    audit.record(session, ctx.actor, "meeting.triggered", "case", case.id, case_id=case.id,
+                 child_id=child.id, detail={"meeting": answer["meeting"],
+                                            "rule": answer["trigger_rule"],
+                                            "episode": episode.id,
+                                            "table_version": answer["version"]})
+    return case
+
+
+def _add_episode(ctx, case: Case, episode: Episode, reason: str) -> None:
+    exists = ctx.session.scalar(select(MeetingEpisode.id).where(
+        MeetingEpisode.case_id == case.id, MeetingEpisode.episode_id == episode.id))
+    if exists is None:
+        ctx.session.add(MeetingEpisode(case_id=case.id, episode_id=episode.id, reason=reason,
+                                       added_at=ctx.now))
+        audit.record(ctx.session, ctx.actor, "meeting.episode_added", "case", case.id,
+                     case_id=case.id, child_id=case.child_id,
+                     detail={"episode": episode.id, "reason": reason})
+
+
+def meeting_episodes(session, case_id: int) -> list[int]:
+    return list(session.scalars(select(MeetingEpisode.episode_id).where(
+        MeetingEpisode.case_id == case_id).order_by(MeetingEpisode.episode_id)))

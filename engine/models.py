@@ -296,3 +296,20 @@ class BankHoliday(Base):
     name: Mapped[str] = mapped_column(String(200))
     added_by: Mapped[str] = mapped_column(String(200))
     added_at: Mapped[timestamp]
+
+
+# --- issue 3: repeat episodes ---
+
+class MeetingEpisode(Base):
+    """Which episodes a child's Stage One, Stage Two or escalation case covers (R28: one
+    trigger opens one meeting case; further episodes while it is open are added to it)."""
+
+    __tablename__ = "meeting_episode"
+    __table_args__ = (UniqueConstraint("case_id", "episode_id"),)
+
+    id: Mapped[intpk]
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"), index=True)
+    # the decision table's rule that opened the case, or "added" for a later episode
+    reason: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[timestamp]

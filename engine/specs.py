@@ -30,6 +30,7 @@ from .store import spec_registry
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 RULE_ID = re.compile(r"\bR(\d{1,2})\b")
 KNOWN_RULES = {f"R{n}" for n in range(1, 47)}
@@ -115,6 +116,51 @@ def _check_source(node, filename, mode) -> list[InvalidDiagram]:
         return [InvalidDiagram(f"the expression does not parse: {exc.msg}", file=filename,
                                element=element, line=(line or 1) + (exc.lineno or 1) - 1)]
     return []
+
+
+def check_dmn_cells(root, filename: str) -> list[InvalidDiagram]:
+    """Every input expression and cell of a decision table must pass the sandbox.
+
+    SpiffWorkflow evaluates cells as Python: an input cell is compared with its column's
+    input (`"high"`, `>= 3`, or an expression where `?` stands for the input), an output
+    cell is an expression. A FEEL cell such as `[12..17]` would only fail when a case
+    runs, so it is refused here, naming the rule's cell.
+    """
+    problems = []
+    for node in root.iter(f"{{{DMN_NS}}}inputExpression", f"{{{DMN_NS}}}inputEntry",
+                          f"{{{DMN_NS}}}outputEntry"):
+        text_node = node.find(f"{{{DMN_NS}}}text")
+        source = (text_node.text if text_node is not None else "") or ""
+        source = source.strip()
+        if not source or (source == "-" and node.tag.endswith("inputEntry")):
+            continue
+        candidates = [source]
+        if node.tag.endswith("inputEntry"):
+            if "?" in source:
+                candidates = [source.replace("?", "dmninputexpr")]
+            else:
+                candidates = [source, f"dmninputexpr {source}"]
+        error = None
+        for candidate in candidates:
+            try:
+                scripting.check_source(candidate, "eval")
+            except scripting.ScriptRejected as exc:
+                error = exc.message
+                break
+            except SyntaxError as exc:
+                error = f"the cell does not parse: {exc.msg}"
+                continue
+            error = None
+            break
+        if error:
+            element = node.get("id") or _element_of(node)[0]
+            rule = node.getparent()
+            where = f"{rule.get('id')}/{element}" if rule is not None and rule.get(
+                "id") and rule.tag.endswith("rule") else element
+            problems.append(InvalidDiagram(f"decision table cell '{source}': {error}",
+                                           file=filename, element=where,
+                                           line=node.sourceline))
+    return problems
 
 
 def _check_timer(node, filename, kind) -> list[InvalidDiagram]:
@@ -206,6 +252,7 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
             continue
         file_problems = check_expressions(root, filename)
         if filename.endswith(".dmn"):
+            file_problems += check_dmn_cells(root, filename)
             add = parser.add_dmn_xml
         else:
             file_problems += check_conventions(root, filename, form_keys)
@@ -223,10 +270,13 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
     for pid in parser.get_process_ids():
         owner[pid] = parser.get_process_parser(pid).filename
     parsed = {}
+    # A process with a business rule task changes when a decision table does: its hash
+    # covers the DMN files of the bundle, so publishing an edited table publishes it.
+    tables = b"".join(files[name] for name in sorted(files) if name.endswith(".dmn"))
     for pid, filename in owner.items():
         try:
             parsed[pid] = _build(parser, pid, filename, files[filename], roots[filename],
-                                 set(owner) | set(known_processes))
+                                 set(owner) | set(known_processes), tables)
         except ValidationException as exc:
             problems.append(_from_validation(exc, filename, roots[filename]))
         except InvalidDiagram as exc:
@@ -236,10 +286,13 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
     return parsed
 
 
-def _build(parser, pid, filename, xml, root, available) -> ParsedProcess:
+def _build(parser, pid, filename, xml, root, available, tables=b"") -> ParsedProcess:
     spec = parser.get_spec(pid)
     embedded, calls = {}, []
+    content = xml
     for task_spec in _all_task_specs(parser, spec):
+        if hasattr(task_spec, "dmnEngine"):
+            content = xml + tables
         if isinstance(task_spec, CallActivityMixin):
             if task_spec.spec not in available:
                 raise InvalidDiagram(f"calls process '{task_spec.spec}', which does not exist",
@@ -251,7 +304,8 @@ def _build(parser, pid, filename, xml, root, available) -> ParsedProcess:
     for sub in list(embedded.values()):
         for task_spec in _embedded_task_specs(sub):
             embedded[task_spec.spec] = parser.get_spec(task_spec.spec)
-    return ParsedProcess(pid, filename, xml, sha256(xml), spec, embedded, sorted(set(calls)),
+    return ParsedProcess(pid, filename, xml, sha256(content), spec, embedded,
+                         sorted(set(calls)),
                          element_documentation(root))
 
 

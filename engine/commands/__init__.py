@@ -6,9 +6,10 @@ from .deliver_message import DeliverMessage, ReportFound
 from .fire_timers import FireTimers
 from .publish import PublishProcesses
 from .report_episode import ReportEpisode
+from .request_stage_two import RequestStageTwo
 from .start_case import StartCase
 
 __all__ = [
     "ClaimWorkItem", "CompleteWorkItem", "DeliverMessage", "FireTimers", "PublishProcesses",
-    "ReleaseWorkItem", "ReportEpisode", "ReportFound", "StartCase",
+    "ReleaseWorkItem", "ReportEpisode", "ReportFound", "RequestStageTwo", "StartCase",
 ]

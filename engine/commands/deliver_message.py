@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from sqlalchemy import select
 
-from .. import runtime
+from .. import episodes, runtime
 from ..errors import Conflict, InvalidInput, NotFound, NotPermitted
 from ..models import Case, Episode
 
@@ -67,4 +68,13 @@ class ReportFound:
         payload = {"found_at": self.found_at.astimezone(dt.UTC).isoformat(),
                    "found_where": self.found_where, "found_by": self.found_by,
                    "not_missing": self.not_missing}
-        return DeliverMessage(case_id, "child_found", payload)(ctx)
+        case = DeliverMessage(case_id, "child_found", payload)(ctx)
+        # The Home Office route runs beside the episode and waits for the same news (R41).
+        for other_id in ctx.session.scalars(select(Case.id).where(
+                Case.episode_id == episode.id, Case.process_id == "subject_to_restriction",
+                Case.status == "running")):
+            DeliverMessage(other_id, "child_found", payload)(ctx)
+        # Missing over 24 hours is an R29 judgement factor, known only now.
+        if "missing_over_24_hours" in episodes.judgement_factors(episode.child, episode):
+            episodes.recount(ctx, episode.child, episode)
+        return case

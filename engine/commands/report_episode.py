@@ -3,6 +3,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from .. import audit, clock, episodes, forms
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import Child, Episode
@@ -36,6 +38,13 @@ class ReportEpisode:
             raise InvalidInput("the child was last seen before they were born",
                                {"last_seen_at": ["Time last seen must be after the date of "
                                                  "birth"]})
+        same = ctx.session.scalar(select(Episode).where(
+            Episode.child_id == child.id, Episode.last_seen_at == last_seen,
+            Episode.category == report["category"]))
+        if same is not None:
+            # The same report saved twice (a double submit, a retried API call): the
+            # episode and everything it started exist already; start nothing again.
+            return same
         episode = Episode(child_id=child.id, category=report["category"],
                           last_seen_at=last_seen, reported_at=reported, report=report,
                           reported_by_id=ctx.actor.user_id, status="open",
@@ -44,8 +53,15 @@ class ReportEpisode:
         ctx.session.flush()
         audit.record(ctx.session, ctx.actor, "episode.reported", "episode", episode.id,
                      child_id=child.id, detail={"category": episode.category})
-        start(ctx, "episode", episodes.case_data(child, episode), child_id=child.id,
-              episode_id=episode.id)
+        data = episodes.case_data(child, episode)
+        start(ctx, "episode", data, child_id=child.id, episode_id=episode.id)
+        # Beside the episode: the risks every episode considers (R43, R44) and, for a
+        # child subject to immigration restriction, the Home Office route (R37-R42).
+        start(ctx, "episode_risks", data, child_id=child.id, episode_id=episode.id)
+        if data["subject_to_restriction"]:
+            start(ctx, "subject_to_restriction", data, child_id=child.id,
+                  episode_id=episode.id)
+        episodes.recount(ctx, child, episode)
         return episode
 
 

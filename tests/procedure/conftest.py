@@ -105,9 +105,11 @@ class Procedure:
         return self.session.scalar(select(Case).where(Case.episode_id == episode_id,
                                                       Case.process_id == "episode"))
 
-    def items(self, episode_id: int, state="open") -> dict[str, WorkItem]:
+    def items(self, episode_id: int, state="open", process="episode") -> dict[str, WorkItem]:
+        """Work items of the episode's case (or of the case of `process` beside it)."""
         self.session.rollback()
-        case_ids = select(Case.id).where(Case.episode_id == episode_id)
+        case_ids = select(Case.id).where(Case.episode_id == episode_id,
+                                         Case.process_id == process)
         rows = self.session.scalars(select(WorkItem).where(
             WorkItem.case_id.in_(case_ids), WorkItem.state == state).order_by(WorkItem.id))
         return {w.element_id: w for w in rows}
@@ -118,8 +120,9 @@ class Procedure:
 
     # acting
 
-    def complete(self, episode_id: int, element_id: str, actor=None, **overrides):
-        item = self.items(episode_id)[element_id]
+    def complete(self, episode_id: int, element_id: str, actor=None, process="episode",
+                 **overrides):
+        item = self.items(episode_id, process=process)[element_id]
         data = example(item.form_key, **overrides)
         return run(self.session, CompleteWorkItem(item.id, data),
                    self.actors[actor or item.role])
@@ -147,7 +150,8 @@ def proc(session, fake_clock, published):
 
 def open_items(session, episode_id):
     session.rollback()
-    case_ids = select(Case.id).where(Case.episode_id == episode_id)
+    case_ids = select(Case.id).where(Case.episode_id == episode_id,
+                                     Case.process_id == "episode")
     return {w.element_id: w for w in session.scalars(select(WorkItem).where(
         WorkItem.case_id.in_(case_ids), WorkItem.state == "open"))}
 

@@ -135,6 +135,7 @@ def test_r9_metco_only_on_extra_vulnerabilities(proc):
     proc.complete(quiet, "grade_risk")
     proc.complete(quiet, "mach_review", extra_vulnerabilities=False)
     assert "metco_review" not in proc.items(quiet)
+    proc.clock.advance(minutes=1)  # a second episode, not the first one saved twice
     flagged = proc.report(child)
     proc.complete(flagged, "grade_risk")
     proc.complete(flagged, "mach_review", extra_vulnerabilities=True,
