@@ -34,7 +34,11 @@ def _waiting_timers(workflow) -> dict[str, tuple]:
     found = {}
     for task in workflow.get_tasks(state=TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
+        # An event-based gateway waits on several events at once (a week passing, or the
+        # child being found): its timer counts too.
+        if not (isinstance(definition, TimerEventDefinition) or any(
+                isinstance(d, TimerEventDefinition)
+                for d in getattr(definition, "event_definitions", ()))):
             continue
         due = _due(task.internal_data.get("event_value"))
         if due is None:

@@ -24,13 +24,14 @@ from engine.models import Case, Child, Episode, Organisation, User, UserRole, Wo
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 
 ROLES = ("police", "police_supervisor", "mach", "social_worker", "team_manager", "iro",
-         "rhi_worker", "edt", "metco", "carer", "service_manager")
+         "rhi_worker", "edt", "metco", "carer", "service_manager", "home_office", "health")
 
 
 def example(form_key: str, **overrides) -> dict:
     data = copy.deepcopy(json.loads((FORMS / f"{form_key}.json").read_text())["example"])
     data.update(overrides)
-    return data
+    # An override of None leaves the field out, as an unanswered optional question.
+    return {key: value for key, value in data.items() if value is not None}
 
 
 def iso(when: dt.datetime) -> str:
@@ -89,6 +90,35 @@ class Procedure:
         data.update(overrides)
         episode = run(self.session, ReportEpisode(child_id, data), self.actors[actor])
         return episode.id
+
+    def episode_at(self, child_id: int, last_seen: dt.datetime, **overrides) -> int:
+        """Report an episode that started at `last_seen` (reported 30 minutes later); the
+        clock moves there first unless it is already later (an episode entered late)."""
+        reported = last_seen + dt.timedelta(minutes=30)
+        if self.clock.now() < reported:
+            self.clock.set(reported)
+        return self.report(child_id, last_seen_at=iso(last_seen), reported_at=iso(reported),
+                           checks_deadline=iso(reported + dt.timedelta(hours=1)),
+                           **overrides)
+
+    def child_cases(self, child_id: int, process: str) -> list[Case]:
+        self.session.rollback()
+        return list(self.session.scalars(select(Case).where(
+            Case.child_id == child_id, Case.process_id == process).order_by(Case.id)))
+
+    def case_items(self, case_id: int, state="open") -> dict[str, WorkItem]:
+        self.session.rollback()
+        rows = self.session.scalars(select(WorkItem).where(
+            WorkItem.case_id == case_id, WorkItem.state == state).order_by(WorkItem.id))
+        return {w.element_id: w for w in rows}
+
+    def complete_in(self, case_id: int, element_id: str, actor=None, **overrides):
+        """Complete an open item of any case with its form's example, changed by
+        `overrides`."""
+        item = self.case_items(case_id)[element_id]
+        data = example(item.form_key, **overrides)
+        return run(self.session, CompleteWorkItem(item.id, data),
+                   self.actors[actor or item.role])
 
     def found(self, episode_id: int, found_at=None, actor="police", **kw):
         found_at = found_at or self.clock.now()
