@@ -37,6 +37,7 @@ run: install
 test: install browser
 	$(BIN)/ruff check .
 	$(BIN)/safeguard check
+	$(BIN)/safeguard rules > /dev/null
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

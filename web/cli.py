@@ -149,5 +149,40 @@ def serve(ctx, host, port):
     app.run(host=host, port=port, debug=False)
 
 
+@main.command("rules")
+@click.option("--processes", "processes_dir", type=click.Path(exists=True, file_okay=False,
+                                                               path_type=Path),
+              default=PROCESSES_DIR)
+@click.option("--tests", "tests_dir", type=click.Path(exists=True, file_okay=False,
+                                                       path_type=Path),
+              default=ROOT / "tests")
+@click.option("--all", "show_all", is_flag=True, help="List every element and test.")
+def rules(processes_dir, tests_dir, show_all):
+    """Show which diagram elements and tests cite each rule R1-R46; exit non-zero if any of
+    R1-R44 lacks an element or a test."""
+    from engine import rules as traceability
+
+    rows = traceability.coverage(processes_dir, tests_dir)
+    click.echo(f"{'rule':<5} {'elements':>8} {'tests':>5}  where")
+    for row in rows:
+        click.echo(f"{row.name:<5} {len(row.elements):>8} {len(row.tests):>5}  "
+                   f"{_some(row.elements, show_all)}")
+        click.echo(f"{'':<21}{_some(row.tests, show_all)}")
+    problems = traceability.gaps(rows)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("every rule R1-R44 has a diagram element and a test")
+
+
+def _some(items: list[str], show_all: bool, limit: int = 3) -> str:
+    if not items:
+        return "-"
+    if show_all or len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f" (+{len(items) - limit} more)"
+
+
 if __name__ == "__main__":
     main()
