@@ -24,7 +24,9 @@ class ReportEpisode:
     def __call__(self, ctx) -> Episode:
         if not (ctx.actor.is_system or ctx.actor.roles & REPORT_ROLES):
             raise NotPermitted("your role cannot report a child missing")
-        child = ctx.session.get(Child, self.child_id)
+        # Locked (on PostgreSQL) so that two reports for one child, or one report saved
+        # twice at once, are counted one after the other (R28: nothing starts twice).
+        child = ctx.session.get(Child, self.child_id, with_for_update=True)
         if child is None:
             raise NotFound(f"there is no child {self.child_id}")
         report = forms.validate("missing_report", self.report)
