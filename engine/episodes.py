@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from . import audit
-from .models import Case, Child, Episode, MeetingEpisode
+from .models import Case, Child, Episode, MeetingEpisode, WorkItem
 
 LEGAL_STATUSES = ("not_in_care", "s20", "interim_care_order", "care_order", "other")
 CATEGORIES = {"M": "Missing", "A": "Away from placement without authorisation"}
@@ -134,8 +134,8 @@ def recount(ctx, child: Child, episode: Episode):
         "episode_count": sum(1 for days in inputs["episode_days"] if days <= 90),
         "judgement_factors": inputs["judgement_factors"],
         "ce_risk": bool((child.flags or {}).get("ce_risk")),
-        "hub_referral_made": bool((child.flags or {}).get("safeguarding_hub_referral")),
-        "high_risk": episode.risk_grade == "high",
+        "hub_referral_made": _hub_referral_made(session, child),
+        "high_risk": _latest_grade(session, child) == "high",
     }
     case = start(ctx, process_id, data, child_id=child.id)
     _add_episode(ctx, case, episode, answer["trigger_rule"] or answer["meeting"])
@@ -145,6 +145,22 @@ def recount(ctx, child: Child, episode: Episode):
                                             "episode": episode.id,
                                             "table_version": answer["version"]})
     return case
+
+
+def _hub_referral_made(session, child: Child) -> bool:
+    """R28 "a referral to the Safeguarding Hub if none yet": recorded on the child's record,
+    or done in an earlier Stage One case."""
+    if (child.flags or {}).get("safeguarding_hub_referral"):
+        return True
+    return session.scalar(select(WorkItem.id).join(Case, WorkItem.case_id == Case.id).where(
+        Case.child_id == child.id, WorkItem.element_id == "hub_referral",
+        WorkItem.state == "completed").limit(1)) is not None
+
+
+def _latest_grade(session, child: Child) -> str | None:
+    return session.scalar(select(Episode.risk_grade).where(
+        Episode.child_id == child.id, Episode.risk_grade.is_not(None))
+        .order_by(Episode.last_seen_at.desc()).limit(1))
 
 
 def _add_episode(ctx, case: Case, episode: Episode, reason: str) -> None:

@@ -203,3 +203,16 @@ def test_r30_stage_one_meeting_chair_invitees_risk_plans_and_the_childs_voice(pr
     proc.complete_in(case.id, "hub_referral")
     proc.session.rollback()
     assert proc.session.get(Case, case.id).status == "completed"
+
+
+def test_r28_no_second_hub_referral_after_one_in_an_earlier_stage_one(proc):
+    child = proc.child()
+    three_episodes(proc, child)
+    [first] = proc.child_cases(child, "stage_one")
+    for element in ("stage_one_meeting", "safety_plan", "metco_stage_one", "hub_referral"):
+        proc.complete_in(first.id, element)
+    proc.episode_at(child, london(2025, 12, 30, 20))  # the first case is closed: a new one
+    second = proc.child_cases(child, "stage_one")[-1]
+    assert second.id != first.id
+    assert "stage_one_meeting" in proc.case_items(second.id)
+    assert "hub_referral" not in proc.case_items(second.id)
