@@ -122,7 +122,7 @@ def recount(ctx, child: Child, episode: Episode):
     if process_id is None:
         return None
     case = open_cases.get(process_id)
-    if case is not None:
+    if case is not None and not _mandatory_after_judgement(session, case, answer):
         _add_episode(ctx, case, episode, "added")
         return case
     data = {
@@ -145,6 +145,15 @@ def recount(ctx, child: Child, episode: Episode):
                                             "episode": episode.id,
                                             "table_version": answer["version"]})
     return case
+
+
+def _mandatory_after_judgement(session, case: Case, answer: dict) -> bool:
+    """The open Stage One case was opened for the team manager's judgement (R29), and now
+    the count itself calls for a meeting (R28): that is a new trigger, which the team
+    manager cannot decline, so it opens its own case."""
+    opened_by = session.scalar(select(MeetingEpisode.reason).where(
+        MeetingEpisode.case_id == case.id).order_by(MeetingEpisode.id).limit(1))
+    return opened_by == "R29" and answer["trigger_rule"] != "R29"
 
 
 def _hub_referral_made(session, child: Child) -> bool:

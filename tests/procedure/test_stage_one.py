@@ -216,3 +216,18 @@ def test_r28_no_second_hub_referral_after_one_in_an_earlier_stage_one(proc):
     assert second.id != first.id
     assert "stage_one_meeting" in proc.case_items(second.id)
     assert "hub_referral" not in proc.case_items(second.id)
+
+
+def test_r29_a_third_episode_makes_the_meeting_mandatory_despite_an_open_judgement(proc):
+    """Under 12: the first two episodes ask the team manager (one case); the third meets the
+    R28 count, which the team manager cannot decline, so it opens a Stage One meeting."""
+    child = proc.child(date_of_birth=dt.date(2016, 1, 1))
+    first, second, third = three_episodes(proc, child)
+    judgement, mandatory = proc.child_cases(child, "stage_one")
+    assert episodes.meeting_episodes(proc.session, judgement.id) == [first, second]
+    assert set(proc.case_items(judgement.id)) == {"consider_stage_one"}
+    assert episodes.meeting_episodes(proc.session, mandatory.id) == [third]
+    assert "stage_one_meeting" in proc.case_items(mandatory.id)
+    assert "consider_stage_one" not in proc.case_items(mandatory.id)
+    fourth = proc.episode_at(child, london(2025, 12, 27, 20))
+    assert episodes.meeting_episodes(proc.session, mandatory.id) == [third, fourth]
