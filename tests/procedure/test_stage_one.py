@@ -2,14 +2,18 @@
 meeting (stage_one.bpmn)."""
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import select
 
 from engine import episodes
+from engine.commands import ReportEpisode
 from engine.errors import InvalidInput
+from engine.executor import run
 from engine.models import Case, Episode, MeetingEpisode
 from tests.conftest import london
+from tests.procedure.conftest import example
 
 # Three episodes in 90 days, the latest on Friday 19 December 2025 (R28's worked example).
 WORKED = (london(2025, 10, 20, 18), london(2025, 11, 28, 21), london(2025, 12, 19, 16))
@@ -231,3 +235,33 @@ def test_r29_a_third_episode_makes_the_meeting_mandatory_despite_an_open_judgeme
     assert "consider_stage_one" not in proc.case_items(mandatory.id)
     fourth = proc.episode_at(child, london(2025, 12, 27, 20))
     assert episodes.meeting_episodes(proc.session, mandatory.id) == [third, fourth]
+
+
+def test_r28_the_same_episode_saved_twice_at_the_same_moment_starts_nothing_twice(
+        proc, sessions):
+    """Two requests with one report race (a double click): the child is locked while
+    the first is counted, so the second finds its episode and starts nothing."""
+    child = proc.child()
+    three_episodes(proc, child, WORKED[:2])
+    last_seen = WORKED[2]
+    proc.clock.set(last_seen + dt.timedelta(minutes=30))
+    data = example("missing_report", last_seen_at=last_seen.isoformat(),
+                   reported_at=(last_seen + dt.timedelta(minutes=30)).isoformat(),
+                   checks_deadline=(last_seen + dt.timedelta(hours=2)).isoformat())
+    barrier = threading.Barrier(2)
+    results = []
+
+    def report():
+        with sessions() as own:
+            barrier.wait()
+            results.append(run(own, ReportEpisode(child, data), proc.actors["police"]).id)
+
+    threads = [threading.Thread(target=report) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2 and results[0] == results[1]
+    assert len(proc.child_cases(child, "stage_one")) == 1
+    assert len(proc.child_cases(child, "episode")) == 3
+    assert len(proc.child_cases(child, "episode_risks")) == 3
