@@ -35,6 +35,7 @@ def client(app):
 def make_org(session):
     def make(code: str | None = None, kind: str = "local_authority", name: str | None = None):
         code = code or f"org{next(_numbers)}"
+        _end_reads(session)
         with session.begin():
             org = Organisation(code=code, name=name or code.title(), kind=kind)
             session.add(org)
@@ -52,6 +53,7 @@ def make_user(session, make_org):
              name: str | None = None, kind: str = "local_authority") -> User:
         org = org or make_org(kind=kind)
         n = next(_numbers)
+        _end_reads(session)
         with session.begin():
             user = User(email=email or f"user{n}@example.org", name=name or f"User {n}",
                         password_hash=_PASSWORD_HASH, organisation_id=org.id,
@@ -71,12 +73,18 @@ def make_child(session):
                   "date_of_birth": dt.date(2011, 5, 14), "legal_status": "care_order",
                   "responsible_org_id": org.id, "flags": {}}
         values.update(fields)
+        _end_reads(session)
         with session.begin():
             child = Child(**values)
             session.add(child)
         return child
 
     return make
+
+
+def _end_reads(session) -> None:
+    if session.in_transaction():
+        session.commit()
 
 
 def sign_in(client, email: str, password: str = PASSWORD):
