@@ -15,7 +15,8 @@ REPORT = {
 
 def test_r1_r3_r4_carer_finds_child_and_reports(client, world, session):
     sign_in(client, world.carer.email)
-    found = client.get("/report?name=Example&dob-day=14&dob-month=5&dob-year=2011")
+    found = client.post("/report", data={"name": "Example", "dob-day": "14",
+                                         "dob-month": "5", "dob-year": "2011"})
     assert f'/report/children/{world.child.id}' in found.get_data(as_text=True)
     form = client.get(f"/report/children/{world.child.id}").get_data(as_text=True)
     assert "Is the child missing, or away from placement without authorisation?" in form
@@ -78,8 +79,12 @@ def test_report_refusals(client, world):
     client.post("/sign-out")
     sign_in(client, world.other_police.email)  # may report, but has not found this child
     assert client.get(f"/report/children/{world.child.id}").status_code == 404
-    assert "Ava" not in client.get("/report?name=Ava").get_data(as_text=True).split(
-        "found</h2>")[-1]
+    assert "Report Ava" not in client.post("/report", data={"name": "Ava"}).get_data(
+        as_text=True)
+    # with the exact last name and date of birth, any reporter finds the child
+    exact = client.post("/report", data={"name": "Example", "dob-day": "14",
+                                         "dob-month": "5", "dob-year": "2011"})
+    assert "Report Ava Example missing" in exact.get_data(as_text=True)
 
 
 def test_r20_report_found_from_the_child_page(client, world, session, fake_clock):
