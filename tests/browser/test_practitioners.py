@@ -20,7 +20,7 @@ def _sign_out(page):
     page.get_by_role("button", name="Sign out").click()
 
 
-def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world):
+def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world, console_errors):
     sign_in(page, live_server, world.carer.email, PASSWORD)
     page.get_by_role("link", name="Report a missing child").click()
     assert_accessible(page)
@@ -51,9 +51,15 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world):
     assert page.get_by_role("heading", name="Case").first.is_visible()
 
 
-def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, world):
+def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, world,
+                                                         console_errors):
     sign_in(page, live_server, world.carer.email, PASSWORD)
     page.goto(f"{live_server}/report/children/{world.child.id}")
+    # GOV.UK Frontend's scripts ran under the content security policy: the template's
+    # one inline line (allowed by its hash) and the components (a character count).
+    expect(page.locator("body")).to_have_class(re.compile("govuk-frontend-supported"))
+    expect(page.locator("#description-info + .govuk-character-count__status")
+           ).to_contain_text("characters remaining")
     page.get_by_label("Describe the child").fill("Kept description")
     page.get_by_label("Away from placement without authorisation", exact=False).check()
     page.get_by_role("button", name="Send the report").click()
@@ -70,7 +76,8 @@ def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, wo
     assert page.evaluate("document.activeElement.id") == "clothing"
 
 
-def test_r5_a_police_user_grades_the_risk(page, live_server, world, artifacts):
+def test_r5_a_police_user_grades_the_risk(page, live_server, world, artifacts,
+                                          console_errors):
     sign_in(page, live_server, world.police.email, PASSWORD)
     page.get_by_role("link", name="Team work").click()
     assert_accessible(page)
@@ -130,7 +137,7 @@ def test_r15_a_social_worker_sees_the_strategy_meeting_after_24_hours(
     assert "in 1 day" in row.inner_text() or "in 23 hours" in row.inner_text()
 
 
-def test_the_child_page_is_accessible(page, live_server, world):
+def test_the_child_page_is_accessible(page, live_server, world, console_errors):
     sign_in(page, live_server, world.sw.email, PASSWORD)
     page.goto(f"{live_server}/children/{world.child.id}")
     assert page.get_by_role("heading", name="Ava Example").is_visible()
