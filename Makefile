@@ -49,6 +49,7 @@ check: $(STAMP)
 bench: install
 	$(BIN)/python bench/complete_step.py
 	$(BIN)/python bench/record_episode.py
+	$(BIN)/python bench/inbox.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache

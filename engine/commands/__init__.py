@@ -2,14 +2,18 @@
 
 from .claim import ClaimWorkItem, ReleaseWorkItem
 from .complete import CompleteWorkItem
+from .create_child import CreateChild
 from .deliver_message import DeliverMessage, ReportFound
+from .drafts import SaveDraft
 from .fire_timers import FireTimers
 from .publish import PublishProcesses
+from .reassign import ReassignWorkItem
 from .report_episode import ReportEpisode
 from .request_stage_two import RequestStageTwo
 from .start_case import StartCase
 
 __all__ = [
-    "ClaimWorkItem", "CompleteWorkItem", "DeliverMessage", "FireTimers", "PublishProcesses",
-    "ReleaseWorkItem", "ReportEpisode", "ReportFound", "RequestStageTwo", "StartCase",
+    "ClaimWorkItem", "CompleteWorkItem", "CreateChild", "DeliverMessage", "FireTimers",
+    "PublishProcesses", "ReassignWorkItem", "ReleaseWorkItem", "ReportEpisode", "ReportFound",
+    "RequestStageTwo", "SaveDraft", "StartCase",
 ]
