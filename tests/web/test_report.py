@@ -29,7 +29,7 @@ def test_r1_r3_r4_carer_finds_child_and_reports(client, world, session):
     assert episode.category == "M" and episode.report["photo_consent"] is True
     assert episode.last_seen_at.isoformat() == "2026-03-02T08:30:00+00:00"  # GMT
     assert episode.police_org_id == world.police_org.id or episode.police_org_id is None
-    case = session.query(Case).filter_by(episode_id=episode.id).one()
+    case = session.query(Case).filter_by(episode_id=episode.id, process_id="episode").one()
     assert response.headers["Location"] == f"/cases/{case.id}"
 
 
