@@ -3,12 +3,17 @@
 from .claim import ClaimWorkItem, ReleaseWorkItem
 from .complete import CompleteWorkItem
 from .deliver_message import DeliverMessage, ReportFound
-from .fire_timers import FireTimers
+from .fire_timers import FireDueTimers, FireTimers
 from .publish import PublishProcesses
+from .read_notifications import MarkNotificationsRead
 from .report_episode import ReportEpisode
+from .retry_case import RetryCase
+from .send_reminders import SendDueReminders
 from .start_case import StartCase
 
 __all__ = [
     "ClaimWorkItem", "CompleteWorkItem", "DeliverMessage", "FireTimers", "PublishProcesses",
     "ReleaseWorkItem", "ReportEpisode", "ReportFound", "StartCase",
+    # issue 5: the timer worker and notifications
+    "FireDueTimers", "MarkNotificationsRead", "RetryCase", "SendDueReminders",
 ]
