@@ -2,18 +2,22 @@
 
 from .claim import ClaimWorkItem, ReleaseWorkItem
 from .complete import CompleteWorkItem
+from .create_child import CreateChild
 from .deliver_message import DeliverMessage, ReportFound
+from .drafts import SaveDraft
 from .fire_timers import FireDueTimers, FireTimers
 from .publish import PublishProcesses
 from .read_notifications import MarkNotificationsRead
+from .reassign import ReassignWorkItem
 from .report_episode import ReportEpisode
 from .retry_case import RetryCase
 from .send_reminders import SendDueReminders
 from .start_case import StartCase
 
 __all__ = [
-    "ClaimWorkItem", "CompleteWorkItem", "DeliverMessage", "FireTimers", "PublishProcesses",
-    "ReleaseWorkItem", "ReportEpisode", "ReportFound", "StartCase",
+    "ClaimWorkItem", "CompleteWorkItem", "CreateChild", "DeliverMessage", "FireTimers",
+    "PublishProcesses", "ReassignWorkItem", "ReleaseWorkItem", "ReportEpisode", "ReportFound",
+    "SaveDraft", "StartCase",
     # issue 5: the timer worker and notifications
     "FireDueTimers", "MarkNotificationsRead", "RetryCase", "SendDueReminders",
 ]

@@ -1,7 +1,7 @@
 """timer worker: reminders on timers, case errors, notifications
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 """
 
 from alembic import op
@@ -10,7 +10,7 @@ import engine.models
 
 
 revision = '0004'
-down_revision = '0001'
+down_revision = '0003'  # issue 4's migration; re-chained by the lead
 branch_labels = None
 depends_on = None
 
