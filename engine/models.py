@@ -385,7 +385,6 @@ class Notification(Base):
     work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_item.id"))
     subject: Mapped[str] = mapped_column(String(400))
     due_at: Mapped[dt.datetime | None]
-    link: Mapped[str] = mapped_column(String(200))  # a path under the site's base URL
     created_at: Mapped[timestamp] = mapped_column(default=_now)
     read_at: Mapped[dt.datetime | None]
     # pending (in the outbox), sent, or failed (refused for good)
@@ -397,3 +396,10 @@ class Notification(Base):
 
     user: Mapped[User] = relationship()
     work_item: Mapped[WorkItem | None] = relationship()
+
+    @property
+    def path(self) -> str:
+        """Where to act on it, under the site's base URL: the work item, else the case."""
+        if self.work_item_id is not None:
+            return f"/work/{self.work_item_id}"
+        return f"/cases/{self.case_id}"

@@ -64,7 +64,8 @@ def navigation() -> list[dict]:
 
     if not current_user.is_authenticated:
         return []
-    links = [("Inbox", "inbox.index"), ("Report a missing child", "report.find_child")]
+    links = [("Inbox", "inbox.index"), ("Report a missing child", "report.find_child"),
+             ("Notifications", "notifications.index")]
     items = []
     for text, endpoint in links:
         try:

@@ -32,14 +32,10 @@ def _tell(session, case, item, kind, subject, due_at) -> list[int]:
     told = []
     for user in recipients.for_item(session, case, item):
         session.add(Notification(user_id=user.id, kind=kind, case_id=case.id, work_item=item,
-                                 subject=subject[:400], due_at=due_at, link=link_for(case),
-                                 created_at=now, email_next_at=now))
+                                 subject=subject[:400], due_at=due_at, created_at=now,
+                                 email_next_at=now))
         told.append(user.id)
     return told
-
-
-def link_for(case: Case) -> str:
-    return f"/cases/{case.id}"
 
 
 def for_user(session, user_id: int, *, limit: int = 50) -> list[Notification]:

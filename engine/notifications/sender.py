@@ -111,7 +111,7 @@ class TakeDueEmails:
             note.email_attempts += 1
             note.email_next_at = now + LEASE
             taken.append(Outgoing(note.id, email, note.kind, note.subject, note.due_at,
-                                  note.link))
+                                  note.path))
         return taken
 
 

@@ -37,7 +37,6 @@ def upgrade() -> None:
     sa.Column('work_item_id', sa.Integer(), nullable=True),
     sa.Column('subject', sa.String(length=400), nullable=False),
     sa.Column('due_at', engine.models.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('link', sa.String(length=200), nullable=False),
     sa.Column('created_at', engine.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('read_at', engine.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('email_state', sa.String(length=16), nullable=False),

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine.models import Notification
 from engine.notifications.sender import MailSettings, retry_delay
 from engine.worker import Worker
+from tests.worker.conftest import open_items
 from tests.worker.mailserver import MailServer
 
 H = dt.timedelta(hours=1)
@@ -55,7 +56,8 @@ def test_email_says_what_when_and_where_and_nothing_about_the_child(
     assert message["From"] == "Safeguard Flow <noreply@example.gov.uk>"
     body = message.get_content()
     assert "Due: Monday 2 March 2026 at 12:00 (UK time)" in body
-    assert f"Open it: {BASE}/cases/{case_id}" in body
+    item = open_items(session, case_id)["do_it"]
+    assert f"Open it: {BASE}/work/{item.id}" in body
     for personal in ("Alex", "Example", "2011"):
         assert personal not in body and personal not in message["Subject"]
     assert {(n.email_state, n.email_attempts, n.email_sent_at) for n in outbox(session)} == {

@@ -41,9 +41,9 @@ def test_reminder_from_the_timer_property_goes_to_the_role_once_never_early(
     # police of the child's authority, not of another authority
     assert told(session, "reminder") == sorted([people.ids["police"], people.ids["police2"]])
     note = notes(session)[0]
-    assert (note.subject, note.due_at, note.link) == ("Due soon: Do the work", due,
-                                                      f"/cases/{case_id}")
+    assert (note.subject, note.due_at) == ("Due soon: Do the work", due)
     assert note.work_item_id == open_items(session, case_id)["do_it"].id
+    assert note.path == f"/work/{note.work_item_id}"
     assert note.email_state == "pending"
 
     fake_clock.advance(minutes=30)
