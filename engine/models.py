@@ -280,7 +280,8 @@ class Timer(Base):
     due_at: Mapped[timestamp]
     state: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting, fired, cancelled
     fired_at: Mapped[dt.datetime | None]
-    # a deadline's reminder: when it is due (None: no reminder) and when it went out
+    # a deadline's reminder: when it falls due (cleared once sent or no longer needed)
+    # and when it went out
     reminder_at: Mapped[dt.datetime | None]
     reminded_at: Mapped[dt.datetime | None]
 

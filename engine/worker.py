@@ -1,9 +1,11 @@
 """The timer worker: fires due timers on time and exactly once, and sends what they cause.
 
 Each pass
-1. fires due timers case by case, the most overdue first (`FireDueTimers`: one transaction
-   per case, the timer rows marked fired in it; a case whose engine step raises is marked
-   in error and skipped until someone retries it, and the others carry on);
+1. reads up to 100 cases with a timer due, the most overdue first (`due_cases`), and
+   fires each in a transaction of its own (`FireDueTimers`: the case row taken with
+   `FOR UPDATE SKIP LOCKED`, the timer rows marked fired in the same transaction; a case
+   whose engine step raises is marked in error and skipped until someone retries it, and
+   the others carry on);
 2. sends due reminders (`SendDueReminders`);
 3. delivers due e-mails from the outbox, when SMTP is configured (`notifications.sender`).
 
@@ -34,6 +36,7 @@ from sqlalchemy.engine import make_url
 
 from . import clock
 from .commands import FireDueTimers, SendDueReminders
+from .commands.fire_timers import due_cases
 from .errors import Conflict, EngineError
 from .executor import Actor, run
 from .models import Case, Notification, Timer
@@ -44,6 +47,7 @@ log = logging.getLogger("safeguard.worker")
 LONGEST_SLEEP = 1.0  # seconds: how soon a newly armed timer is seen
 RETRY_SLEEP = 0.1  # seconds: something is due but another transaction holds it
 BATCH = 100  # cases fired per pass before reminders and e-mail get their turn
+ONCE_WAITS = 100  # `--once`: how many times to look again for due cases others hold
 
 
 class WorkerAlreadyRunning(EngineError):
@@ -86,19 +90,19 @@ class Pass:
 
     fired: int = 0  # cases whose due timers fired
     failed: int = 0  # cases marked in error
-    conflicts: int = 0  # cases someone else changed first: fired on a later pass
+    skipped: int = 0  # cases another transaction held or had just fired: a later pass
     reminded: int = 0
     emails: Delivered = field(default_factory=Delivered)
 
     @property
     def busy(self) -> bool:
-        return bool(self.fired or self.failed or self.conflicts or self.reminded
-                    or self.emails.sent or self.emails.failed)
+        return bool(self.fired or self.failed or self.reminded or self.emails.sent
+                    or self.emails.failed)
 
     def add(self, other: Pass) -> None:
         self.fired += other.fired
         self.failed += other.failed
-        self.conflicts += other.conflicts
+        self.skipped += other.skipped
         self.reminded += other.reminded
         self.emails.sent += other.emails.sent
         self.emails.retrying += other.emails.retrying
@@ -147,28 +151,37 @@ class Worker:
     def run_once(self) -> Pass:
         """Fire everything due now (and send what it causes), then return."""
         total = Pass()
+        waits = 0
         with self.sessions() as session:
             while not self.stopping.is_set():
                 done = self.run_pass(session)
-                if not done.busy:
-                    break
-                self._report(done)
                 total.add(done)
+                if done.busy:
+                    self._report(done)
+                    waits = 0
+                elif done.skipped and waits < ONCE_WAITS:
+                    # Due cases someone else holds (a worker that died a moment ago, say,
+                    # whose transaction the database has not ended yet): wait for them.
+                    waits += 1
+                    self.sleep(self.retry_sleep)
+                else:
+                    break
         return total
 
     def run_pass(self, session) -> Pass:
         done = Pass()
-        for _ in range(self.batch):
+        due = due_cases(session, clock.now(), self.batch)
+        session.rollback()  # end the read before taking cases one by one
+        for case_id in due:
             if self.stopping.is_set():
                 return done
             try:
-                fired = run(session, FireDueTimers(), self.actor)
+                fired = run(session, FireDueTimers(case_id), self.actor)
             except Conflict:
-                done.conflicts += 1
-                continue
-            if fired is None:
-                break
-            if fired.error:
+                fired = None
+            if fired is None or not (fired.elements or fired.error):
+                done.skipped += 1  # another worker has it, or has just fired it
+            elif fired.error:
                 done.failed += 1
                 log.warning("%s: case %s is in error: %s", self.name, fired.case_id,
                             fired.error)
@@ -185,8 +198,7 @@ class Worker:
             session.scalar(select(func.min(Timer.due_at)).join(Case, Case.id == Timer.case_id)
                            .where(Timer.state == "waiting", Case.status == "running")),
             session.scalar(select(func.min(Timer.reminder_at)).where(
-                Timer.state == "waiting", Timer.reminded_at.is_(None),
-                Timer.due_at > clock.now())),
+                Timer.state == "waiting")),
         ]
         if self.mail is not None:
             upcoming.append(session.scalar(select(func.min(Notification.email_next_at))
@@ -203,8 +215,8 @@ class Worker:
         return min(wait + 0.001, self.longest_sleep)
 
     def _report(self, done: Pass) -> None:
-        log.info("%s: fired timers of %d cases, %d in error, %d conflicts, %d reminders, "
+        log.info("%s: fired timers of %d cases, %d in error, %d skipped, %d reminders, "
                  "%d e-mails sent (%d to retry, %d failed)", self.name, done.fired,
-                 done.failed, done.conflicts, done.reminded, done.emails.sent,
+                 done.failed, done.skipped, done.reminded, done.emails.sent,
                  done.emails.retrying, done.emails.failed)
 

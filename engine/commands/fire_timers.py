@@ -69,42 +69,48 @@ def due_case_ids(session, now) -> list[int]:
 @dataclass
 class Fired:
     case_id: int
-    elements: list[str] = field(default_factory=list)
+    elements: list[str] = field(default_factory=list)  # empty: nothing was due after all
     error: str | None = None
+
+
+def due_cases(session, now, limit: int) -> list[int]:
+    """Up to `limit` running cases with a timer due, the most overdue first: the worker's
+    list for one pass. Read without locks; `FireDueTimers` takes each case in turn."""
+    rows = session.execute(
+        select(Timer.case_id).join(Case, Case.id == Timer.case_id)
+        .where(Timer.state == "waiting", Timer.due_at < now, Case.status == "running")
+        .order_by(Timer.due_at).limit(limit)).scalars()
+    return list(dict.fromkeys(rows))
 
 
 @dataclass
 class FireDueTimers:
-    """The worker's step: take the running case whose timer is most overdue, fire its due
-    timers and run it on, all in this one transaction.
+    """The worker's step for one case from `due_cases`: take it, fire its due timers and
+    run it on, all in this one transaction.
 
-    On PostgreSQL the case row is taken `FOR UPDATE SKIP LOCKED`, so several workers take
-    different cases and none waits for another; a case someone is saving right now is
-    left for the next pass. If the engine step raises, the case is marked in error (with
-    the element and message) instead and left alone until someone retries it
-    (`RetryCase`); other cases carry on. Returns None when nothing is due.
+    The case row is taken `FOR UPDATE SKIP LOCKED` (on PostgreSQL), so several workers
+    take different cases and none waits for another; a case another worker or a person
+    holds right now is skipped (None) and comes back on a later pass. If the engine step
+    raises, the case is marked in error (with the element and message) instead and left
+    alone until someone retries it (`RetryCase`); other cases carry on.
     """
 
+    case_id: int
+
     def __call__(self, ctx) -> Fired | None:
-        case_id = claim_next_case(ctx.session, ctx.now)
-        if case_id is None:
+        taken = ctx.session.scalar(
+            select(Case.id).where(Case.id == self.case_id, Case.status == "running")
+            .with_for_update(skip_locked=True))
+        if taken is None:
             return None
         try:
             with ctx.session.begin_nested():
-                _, rows = fire(ctx, case_id)
+                _, rows = fire(ctx, self.case_id)
         except SQLAlchemyError:
-            raise  # the database's trouble, not the case's: retried on the next pass
+            raise  # the database's trouble, not the case's: retried on a later pass
         except Exception as exc:
-            return Fired(case_id, error=mark_failed(ctx, case_id, exc))
-        return Fired(case_id, [row.element_id for row in rows])
-
-
-def claim_next_case(session, now) -> int | None:
-    return session.scalar(
-        select(Case.id).join(Timer, Timer.case_id == Case.id)
-        .where(Timer.state == "waiting", Timer.due_at < now, Case.status == "running")
-        .order_by(Timer.due_at, Timer.id).limit(1)
-        .with_for_update(of=Case, skip_locked=True))
+            return Fired(self.case_id, error=mark_failed(ctx, self.case_id, exc))
+        return Fired(self.case_id, [row.element_id for row in rows])
 
 
 def mark_failed(ctx, case_id: int, exc: Exception) -> str:

@@ -24,12 +24,18 @@ class SendDueReminders:
     def __call__(self, ctx) -> int:
         now = ctx.now
         timers = ctx.session.scalars(
-            select(Timer).where(Timer.state == "waiting", Timer.reminder_at <= now,
-                                Timer.reminded_at.is_(None), Timer.due_at > now)
-            .order_by(Timer.reminder_at, Timer.id).limit(self.limit)
+            select(Timer).where(Timer.state == "waiting", Timer.reminder_at <= now)
+            .order_by(Timer.reminder_at).limit(self.limit)
             .with_for_update(skip_locked=True)).all()
+        sent = 0
         for timer in timers:
+            # Cleared once dealt with, so the (state, reminder_at) index holds only
+            # reminders still to send.
+            timer.reminder_at = None
+            if timer.due_at <= now:
+                continue  # the deadline passed first (the worker was down): no reminder
             timer.reminded_at = now
+            sent += 1
             case = ctx.session.get(Case, timer.case_id)
             item = ctx.session.scalar(select(WorkItem).where(
                 WorkItem.case_id == timer.case_id, WorkItem.task_id == timer.bounds_task_id,
@@ -40,4 +46,4 @@ class SendDueReminders:
                          detail={"element": timer.element_id, "due_at": timer.due_at.isoformat(),
                                  "work_item": item.id if item is not None else None,
                                  "users": told})
-        return len(timers)
+        return sent

@@ -46,6 +46,8 @@ def test_reminder_from_the_timer_property_goes_to_the_role_once_never_early(
     assert note.path == f"/work/{note.work_item_id}"
     assert note.email_state == "pending"
 
+    timer = session.get(Timer, timer.id)
+    assert (timer.reminder_at, timer.reminded_at) == (None, due - H)
     fake_clock.advance(minutes=30)
     assert worker.run_once().reminded == 0
     assert len(notes(session)) == 2
