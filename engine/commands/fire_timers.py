@@ -98,8 +98,9 @@ class FireDueTimers:
     case_id: int
 
     def __call__(self, ctx) -> Fired | None:
+        # Loaded whole, so `fire` finds it in the session instead of reading it again.
         taken = ctx.session.scalar(
-            select(Case.id).where(Case.id == self.case_id, Case.status == "running")
+            select(Case).where(Case.id == self.case_id, Case.status == "running")
             .with_for_update(skip_locked=True))
         if taken is None:
             return None

@@ -30,11 +30,11 @@ def escalation_created(session, case: Case, item: WorkItem,
 def _tell(session, case, item, kind, subject, due_at) -> list[int]:
     now = clock.now()
     told = []
-    for user in recipients.for_item(session, case, item):
-        session.add(Notification(user_id=user.id, kind=kind, case_id=case.id, work_item=item,
+    for user_id in recipients.for_item(session, case, item):
+        session.add(Notification(user_id=user_id, kind=kind, case_id=case.id, work_item=item,
                                  subject=subject[:400], due_at=due_at, created_at=now,
                                  email_next_at=now))
-        told.append(user.id)
+        told.append(user_id)
     return told
 
 

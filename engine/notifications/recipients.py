@@ -15,17 +15,18 @@ from sqlalchemy import select
 from ..models import Case, Organisation, User, UserRole, WorkItem
 
 
-def for_item(session, case: Case, item: WorkItem) -> list[User]:
+def for_item(session, case: Case, item: WorkItem) -> list[int]:
+    """The ids of the active users to tell about `item`."""
     if item.assignee_id is not None:
-        user = session.get(User, item.assignee_id)
-        return [user] if user is not None and user.active else []
+        return list(session.scalars(select(User.id).where(User.id == item.assignee_id,
+                                                          User.active.is_(True))))
     if item.role is None:
         return []
     organisations = involved_organisations(session, case)
     if not organisations:
         return []
     return list(session.scalars(
-        select(User).join(UserRole, UserRole.user_id == User.id)
+        select(User.id).join(UserRole, UserRole.user_id == User.id)
         .where(UserRole.role == item.role, User.active.is_(True),
                User.organisation_id.in_(organisations))
         .order_by(User.id)))

@@ -46,9 +46,13 @@ def clone_cases(engine, template_id: int, count: int) -> list[int]:
 
 
 def fired_count(engine, ids) -> int:
+    # Copies get consecutive ids: a range is far cheaper to poll than 10,000 parameters.
+    first, last = min(ids), max(ids)
+    among = (Timer.case_id.between(first, last) if last - first + 1 == len(ids)
+             else Timer.case_id.in_(ids))
     with engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(Timer).where(
-            Timer.case_id.in_(ids), Timer.state == "fired"))
+            among, Timer.state == "fired"))
 
 
 def per_case(engine, ids, query) -> dict[int, int]:
@@ -91,4 +95,4 @@ def wait_until(predicate, timeout: float, what: str) -> None:
     while not predicate():
         if real.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
+        time.sleep(0.2)

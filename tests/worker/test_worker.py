@@ -148,3 +148,20 @@ def test_error_cases_are_not_counted_as_due(session, fake_clock, start, worker):
     worker.run_once()
     assert session.scalar(select(Case.status)) == "error"
     assert worker.pause(session) == 1.0
+
+
+def test_a_case_someone_holds_is_skipped_and_fired_on_a_later_pass(
+        session, sessions, db_engine, fake_clock, start, worker):
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite takes one writer at a time")
+    due = fake_clock.now() + dt.timedelta(hours=1)
+    held, free = start(due), start(due + S)
+    fake_clock.advance(hours=2)
+    with sessions() as other, other.begin():
+        # a person saving the case at this very moment holds its row
+        other.execute(select(Case.id).where(Case.id == held).with_for_update())
+        done = worker.run_pass(session)
+        assert (done.fired, done.skipped) == (1, 1)
+        assert "escalate" not in open_items(session, held)
+    assert worker.run_once().fired == 1
+    assert "escalate" in open_items(session, held) and "escalate" in open_items(session, free)
