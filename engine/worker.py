@@ -3,9 +3,9 @@
 Each pass
 1. reads up to 100 cases with a timer due, the most overdue first (`due_cases`), and
    fires each in a transaction of its own (`FireDueTimers`: the case row taken with
-   `FOR UPDATE SKIP LOCKED`, the timer rows marked fired in the same transaction; a case
-   whose engine step raises is marked in error and skipped until someone retries it, and
-   the others carry on);
+   `FOR UPDATE SKIP LOCKED`, the timer rows marked fired in the same transaction); a case
+   whose engine step raises is marked in error (`MarkCaseFailed`) and skipped until
+   someone retries it, and the others carry on;
 2. sends due reminders (`SendDueReminders`);
 3. delivers due e-mails from the outbox, when SMTP is configured (`notifications.sender`).
 
@@ -33,10 +33,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import clock
 from .commands import FireDueTimers, SendDueReminders
-from .commands.fire_timers import due_cases
+from .commands.fire_timers import MarkCaseFailed, due_cases
 from .errors import Conflict, EngineError
 from .executor import Actor, run
 from .models import Case, Notification, Timer
@@ -179,12 +180,16 @@ class Worker:
                 fired = run(session, FireDueTimers(case_id), self.actor)
             except Conflict:
                 fired = None
-            if fired is None or not (fired.elements or fired.error):
+            except SQLAlchemyError:
+                raise  # the database's trouble, not the case's: the pass is tried again
+            except Exception as exc:
+                error = run(session, MarkCaseFailed(case_id, exc), self.actor)
+                if error is not None:
+                    done.failed += 1
+                    log.warning("%s: case %s is in error: %s", self.name, case_id, error)
+                continue
+            if fired is None or not fired.elements:
                 done.skipped += 1  # another worker has it, or has just fired it
-            elif fired.error:
-                done.failed += 1
-                log.warning("%s: case %s is in error: %s", self.name, fired.case_id,
-                            fired.error)
             else:
                 done.fired += 1
         done.reminded = run(session, SendDueReminders(self.batch), self.actor)

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from uuid import UUID
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload
 
 from .. import audit, runtime
 from ..errors import CaseFailed
@@ -30,22 +32,23 @@ class FireTimers:
 
 def fire(ctx, case_id: int) -> tuple[Case, list[Timer]]:
     """Fire a case's due timers; the case and the timer rows that fired."""
-    case, workflow = runtime.load_case(ctx.session, case_id)
-    due = _due_rows(ctx.session, case.id, ctx.now)
+    due = _due_rows(ctx.session, case_id, ctx.now)
     if not due:
-        return case, []
-    before = {row.id: row.due_at for row in due}
+        return ctx.session.get(Case, case_id), []
+    case, workflow = runtime.load_case(ctx.session, case_id)
     workflow.refresh_timers()
+    fired = [row for row in due if _has_fired(workflow, row)]
     runtime.run_engine(workflow)
+    # Saving also puts right a row whose due time disagrees with the case state, so a
+    # row that was not really due is not taken again and again.
     runtime.save_case(ctx.session, case, workflow, ctx.actor, "timers.fired",
-                      {"elements": [row.element_id for row in due]})
-    stuck = [row for row in due if row.state == "waiting" and row.due_at == before[row.id]]
-    if stuck:
-        # The row and the case state disagree; firing again would loop for ever.
-        raise CaseFailed(f"timer '{stuck[0].element_id}' was due at "
-                         f"{stuck[0].due_at.isoformat()} but the case did not fire it",
-                         element=stuck[0].element_id)
-    return case, [row for row in due if row.state == "fired"]
+                      {"elements": [row.element_id for row in fired]})
+    return case, fired
+
+
+def _has_fired(workflow, row: Timer) -> bool:
+    task = workflow.get_task_from_id(UUID(row.task_id))
+    return task is None or task.state != TaskState.WAITING
 
 
 def _due_rows(session, case_id, now) -> list[Timer]:
@@ -70,7 +73,6 @@ def due_case_ids(session, now) -> list[int]:
 class Fired:
     case_id: int
     elements: list[str] = field(default_factory=list)  # empty: nothing was due after all
-    error: str | None = None
 
 
 def due_cases(session, now, limit: int) -> list[int]:
@@ -91,39 +93,49 @@ class FireDueTimers:
     The case row is taken `FOR UPDATE SKIP LOCKED` (on PostgreSQL), so several workers
     take different cases and none waits for another; a case another worker or a person
     holds right now is skipped (None) and comes back on a later pass. If the engine step
-    raises, the case is marked in error (with the element and message) instead and left
-    alone until someone retries it (`RetryCase`); other cases carry on.
+    raises, the transaction rolls back and the worker marks the case in error
+    (`MarkCaseFailed`), so other cases carry on.
     """
 
     case_id: int
 
     def __call__(self, ctx) -> Fired | None:
-        # Loaded whole, so `fire` finds it in the session instead of reading it again.
+        # Loaded whole (with the child, which the projections read), so `fire` finds them
+        # in the session instead of reading them again.
         taken = ctx.session.scalar(
-            select(Case).where(Case.id == self.case_id, Case.status == "running")
-            .with_for_update(skip_locked=True))
+            select(Case).options(joinedload(Case.child))
+            .where(Case.id == self.case_id, Case.status == "running")
+            .with_for_update(of=Case, skip_locked=True))
         if taken is None:
             return None
-        try:
-            with ctx.session.begin_nested():
-                _, rows = fire(ctx, self.case_id)
-        except SQLAlchemyError:
-            raise  # the database's trouble, not the case's: retried on a later pass
-        except Exception as exc:
-            return Fired(self.case_id, error=mark_failed(ctx, self.case_id, exc))
+        _, rows = fire(ctx, self.case_id)
         return Fired(self.case_id, [row.element_id for row in rows])
 
 
-def mark_failed(ctx, case_id: int, exc: Exception) -> str:
-    element = getattr(exc, "element", None)
-    message = str(exc) if isinstance(exc, CaseFailed) else f"{type(exc).__name__}: {exc}"
-    if not isinstance(exc, CaseFailed):
-        log.error("case %s failed unexpectedly", case_id, exc_info=exc)
-    case = ctx.session.get(Case, case_id)
-    case.status = "error"
-    case.error = message
-    case.error_element = element
-    case.failed_at = ctx.now
-    audit.record(ctx.session, ctx.actor, "case.failed", "case", case.id, case_id=case.id,
-                 child_id=case.child_id, detail={"element": element, "error": message})
-    return message
+@dataclass
+class MarkCaseFailed:
+    """Set a case aside in error, with the element and message of what raised, until
+    someone retries it (`RetryCase`). Nothing if it is no longer running (another worker
+    got there first)."""
+
+    case_id: int
+    exc: Exception
+
+    def __call__(self, ctx) -> str | None:
+        case = ctx.session.scalar(select(Case).where(Case.id == self.case_id)
+                                  .with_for_update())
+        if case is None or case.status != "running":
+            return None
+        exc = self.exc
+        element = getattr(exc, "element", None)
+        message = str(exc) if isinstance(exc, CaseFailed) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, CaseFailed):
+            log.error("case %s failed unexpectedly", case.id, exc_info=exc)
+        case.status = "error"
+        case.error = message
+        case.error_element = element
+        case.failed_at = ctx.now
+        audit.record(ctx.session, ctx.actor, "case.failed", "case", case.id,
+                     case_id=case.id, child_id=case.child_id,
+                     detail={"element": element, "error": message})
+        return message

@@ -165,3 +165,20 @@ def test_a_case_someone_holds_is_skipped_and_fired_on_a_later_pass(
         assert "escalate" not in open_items(session, held)
     assert worker.run_once().fired == 1
     assert "escalate" in open_items(session, held) and "escalate" in open_items(session, free)
+
+
+def test_a_timer_row_that_disagrees_with_the_case_is_put_right_not_fired(
+        session, fake_clock, start, worker):
+    due = fake_clock.now() + dt.timedelta(hours=3)
+    case_id = start(due)
+    with session.begin():  # the row says due in an hour; the case state says three
+        session.scalar(select(Timer).where(Timer.case_id == case_id)).due_at = (
+            due - dt.timedelta(hours=2))
+    fake_clock.advance(hours=2)
+    done = worker.run_once()
+    assert (done.fired, done.failed) == (0, 0)
+    assert session.scalar(select(Timer.due_at).where(Timer.case_id == case_id)) == due
+    assert "escalate" not in open_items(session, case_id)
+    fake_clock.set(due + S)
+    assert worker.run_once().fired == 1
+    assert [e.detail["elements"] for e in fired_events(session)] == [[], ["do_it_due"]]
