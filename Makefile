@@ -32,7 +32,9 @@ run: install
 	$(BIN)/safeguard db upgrade
 	$(BIN)/safeguard processes load
 	$(BIN)/safeguard demo
-	$(BIN)/safeguard serve --host 127.0.0.1 --port 5000
+	@# The timer worker runs beside the web server and is stopped when the server stops.
+	$(BIN)/safeguard worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/safeguard serve --host 127.0.0.1 --port 5000
 
 test: install browser
 	$(BIN)/ruff check .
@@ -50,6 +52,7 @@ bench: install
 	$(BIN)/python bench/complete_step.py
 	$(BIN)/python bench/record_episode.py
 	$(BIN)/python bench/inbox.py
+	$(BIN)/python bench/timers.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache

@@ -211,6 +211,9 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")  # running, completed, error
     stage: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
+    # where and when an engine step last failed (status "error"); cleared by a retry
+    error_element: Mapped[str | None] = mapped_column(String(200))
+    failed_at: Mapped[dt.datetime | None]
     state: Mapped[str] = mapped_column(Text)
     revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[timestamp] = mapped_column(default=_now)
@@ -263,6 +266,7 @@ class Timer(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "task_id"),
         Index("ix_timer_waiting_due", "state", "due_at"),
+        Index("ix_timer_waiting_reminder", "state", "reminder_at"),
     )
 
     id: Mapped[intpk]
@@ -276,6 +280,10 @@ class Timer(Base):
     due_at: Mapped[timestamp]
     state: Mapped[str] = mapped_column(String(16), default="waiting")  # waiting, fired, cancelled
     fired_at: Mapped[dt.datetime | None]
+    # a deadline's reminder: when it falls due (cleared once sent or no longer needed)
+    # and when it went out
+    reminder_at: Mapped[dt.datetime | None]
+    reminded_at: Mapped[dt.datetime | None]
 
 
 class AuditEvent(Base):
@@ -369,3 +377,47 @@ class ApiKey(Base):
     revoked_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+# --- issue 5: notifications ---
+
+
+class Notification(Base):
+    """One message to one person: their in-app list, and the e-mail outbox.
+
+    Written in the same transaction as the event that causes it (a reminder due, an
+    escalation created); the worker's sender delivers the e-mail afterwards. It holds no
+    child personal data: what the work is, when it is due and where to find it.
+    """
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        Index("ix_notification_user", "user_id", "created_at"),
+        Index("ix_notification_outbox", "email_state", "email_next_at"),
+    )
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # reminder, escalation
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
+    work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_item.id"))
+    subject: Mapped[str] = mapped_column(String(400))
+    due_at: Mapped[dt.datetime | None]
+    created_at: Mapped[timestamp] = mapped_column(default=_now)
+    read_at: Mapped[dt.datetime | None]
+    # pending (in the outbox), sent, or failed (refused for good)
+    email_state: Mapped[str] = mapped_column(String(16), default="pending")
+    email_next_at: Mapped[dt.datetime | None] = mapped_column(default=_now)
+    email_attempts: Mapped[int] = mapped_column(default=0)
+    email_sent_at: Mapped[dt.datetime | None]
+    email_error: Mapped[str | None] = mapped_column(Text)
+
+    user: Mapped[User] = relationship()
+    work_item: Mapped[WorkItem | None] = relationship()
+
+    @property
+    def path(self) -> str:
+        """Where to act on it, under the site's base URL: the work item, else the case."""
+        if self.work_item_id is not None:
+            return f"/work/{self.work_item_id}"
+        return f"/cases/{self.case_id}"

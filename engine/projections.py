@@ -17,6 +17,11 @@ from sqlalchemy import select
 
 from . import assignment, clock
 from .models import Episode, RiskAssessment, Timer, WorkItem
+from .notifications import outbox, reminders
+
+# Work items on this form are escalations of a missed deadline (docs/conventions.md):
+# their managers are told when one is created.
+ESCALATION_FORM = "escalation"
 
 
 def sync(session, case, workflow, actor) -> None:
@@ -79,7 +84,8 @@ def _sync_timers(session, case, timers) -> None:
                               process_id=task.workflow.spec.name,
                               element_id=task.task_spec.bpmn_id or task.task_spec.name,
                               name=task.task_spec.bpmn_name, bounds_task_id=bounds,
-                              due_at=due))
+                              due_at=due, reminder_at=reminders.reminder_at(task, due, now)
+                              if bounds is not None else None))
         elif row.due_at != due:  # a cycle timer moved on to its next time
             row.due_at = due
     for row in rows.values():
@@ -102,12 +108,15 @@ def _sync_work_items(session, case, ready, timers) -> None:
         row = rows.pop(task_id, None)
         if row is None:
             props = task.task_spec.extensions.get("properties", {})
-            session.add(WorkItem(
+            item = WorkItem(
                 case_id=case.id, task_id=task_id, process_id=task.workflow.spec.name,
                 element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or
                 task.task_spec.bpmn_id, role=assignment.role_for_lane(task.task_spec.lane),
                 form_key=props.get("formKey"), due_at=due_by_task.get(task_id),
-                assignee_id=_direct_assignee(case, task.task_spec.lane)))
+                assignee_id=_direct_assignee(case, task.task_spec.lane))
+            session.add(item)
+            if item.form_key == ESCALATION_FORM:
+                outbox.escalation_created(session, case, item, _missed_due(task))
         else:
             # A fired deadline leaves no waiting timer, but the item stays due (overdue).
             row.due_at = due_by_task.get(task_id, row.due_at)
@@ -115,6 +124,15 @@ def _sync_work_items(session, case, ready, timers) -> None:
         # Still open here but no longer READY in the case: its scope ended (the child was
         # found, say); completing commands close their own item before this runs.
         row.state = "cancelled"
+
+
+def _missed_due(task) -> dt.datetime | None:
+    """The due time of the deadline whose timer led to this (escalation) task."""
+    while task is not None:
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            return _due(task.internal_data.get("event_value"))
+        task = task.parent
+    return None
 
 
 def _direct_assignee(case, lane) -> int | None:

@@ -120,6 +120,6 @@ def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,
     # One UPDATE of the case, not one per query the projections make on the way.
     with session.no_autoflush:
         projections.sync(session, case, workflow, actor)
-        audit.record(session, actor, action, "case", case.id, case_id=case.id,
-                     child_id=case.child_id, detail=detail)
     session.flush()  # the revision check: a case someone else saved first raises here
+    audit.record(session, actor, action, "case", case.id, case_id=case.id,
+                 child_id=case.child_id, detail=detail)

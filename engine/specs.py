@@ -16,6 +16,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lxml import etree
@@ -26,6 +27,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from . import assignment, forms, scripting
 from .errors import DiagramProblems, InvalidDiagram
+from .notifications import reminders
 from .store import spec_registry
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -207,12 +209,29 @@ def check_conventions(root, filename: str, form_keys: set[str]) -> list[InvalidD
             problems.append(InvalidDiagram(f"form '{form_key}' does not exist in forms/",
                                            file=filename, element=task_id,
                                            line=task.sourceline))
+    problems += _check_reminders(root, filename)
     for doc in root.iter(f"{{{BPMN_NS}}}documentation"):
         for number in RULE_ID.findall(doc.text or ""):
             if f"R{number}" not in KNOWN_RULES:
                 element, line = _element_of(doc)
                 problems.append(InvalidDiagram(f"unknown rule id 'R{number}'", file=filename,
                                                element=element, line=line))
+    return problems
+
+
+def _check_reminders(root, filename) -> list[InvalidDiagram]:
+    """A timer's `reminderBefore` property must be an ISO 8601 duration (issue 5)."""
+    problems = []
+    for node in root.iter(f"{{{BPMN_NS}}}boundaryEvent"):
+        value = _properties(node).get(reminders.PROPERTY)
+        if value is None:
+            continue
+        try:
+            # any moment will do: only the duration's form and sign are checked
+            reminders.parse_lead(value, datetime(2026, 1, 1, tzinfo=UTC))
+        except ValueError as exc:
+            problems.append(InvalidDiagram(str(exc), file=filename, element=node.get("id"),
+                                           line=node.sourceline))
     return problems
 
 

@@ -58,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .cases import bp as cases_bp
     from .children import bp as children_bp
     from .inbox import bp as inbox_bp
+    from .notifications import bp as notifications_bp
     from .report import bp as report_bp
     from .tasks import bp as tasks_bp
 
@@ -69,4 +70,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(children_bp)
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(notifications_bp)
     return app

@@ -186,6 +186,93 @@ def _some(items: list[str], show_all: bool, limit: int = 3) -> str:
     return ", ".join(items[:limit]) + f" (+{len(items) - limit} more)"
 
 
+# --- issue 5: the timer worker and cases in error ---
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True,
+              help="Fire what is due now, send what that causes, and exit.")
+@click.option("--frozen-now", hidden=True,
+              help="Tests only: run on a clock stopped at this ISO 8601 time.")
+@click.pass_context
+def worker(ctx, once, frozen_now):
+    """Fire due timers on time, send reminders and escalation e-mails; runs until SIGTERM.
+
+    Several may run against PostgreSQL; SQLite takes one. E-mail settings come from
+    SAFEGUARD_SMTP_HOST, _PORT, _USERNAME, _PASSWORD, _SECURITY, SAFEGUARD_MAIL_FROM and
+    SAFEGUARD_BASE_URL; with no host, notifications wait in the outbox."""
+    import datetime as dt
+    import logging
+    import signal
+
+    from engine.notifications.sender import MailSettings
+    from engine.worker import Worker, WorkerAlreadyRunning, single_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if frozen_now:
+        clock.set_clock(clock.FakeClock(dt.datetime.fromisoformat(frozen_now)))
+    mail = MailSettings.from_env()
+    if mail is None:
+        click.echo("no SAFEGUARD_SMTP_HOST: e-mails wait in the outbox", err=True)
+    engine = db.make_engine(ctx.obj["url"])
+    timer_worker = Worker(db.make_session_factory(engine), mail=mail)
+    signal.signal(signal.SIGTERM, timer_worker.stop)
+    signal.signal(signal.SIGINT, timer_worker.stop)
+    try:
+        with single_worker(ctx.obj["url"]):
+            if once:
+                done = timer_worker.run_once()
+                click.echo(f"fired timers of {done.fired} cases ({done.failed} in error), "
+                           f"sent {done.reminded} reminders and {done.emails.sent} e-mails")
+            else:
+                timer_worker.run()
+    except WorkerAlreadyRunning as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    finally:
+        engine.dispose()
+
+
+@main.group("cases")
+def cases_group():
+    """Cases the worker marked in error."""
+
+
+@cases_group.command("errors")
+@click.pass_context
+def cases_errors(ctx):
+    """List the cases in error, with the element and message."""
+    from engine.commands.retry_case import failed_cases
+
+    with _session(ctx) as session:
+        failed = failed_cases(session)
+        for case in failed:
+            click.echo(f"case {case.id} ({case.process_id}) failed at "
+                       f"{clock.london(case.failed_at):%d %b %Y %H:%M} in "
+                       f"{case.error_element or 'an unknown element'}: {case.error}")
+    if not failed:
+        click.echo("no case is in error")
+
+
+@cases_group.command("retry")
+@click.argument("case_id", type=int)
+@click.option("--by", "retried_by", default="administrator", help="Who is retrying it.")
+@click.pass_context
+def cases_retry(ctx, case_id, retried_by):
+    """Put a case in error back to running; the worker fires its due timers again."""
+    from engine.commands import RetryCase
+    from engine.errors import EngineError
+    from engine.executor import Actor
+
+    with _session(ctx) as session:
+        try:
+            run(session, RetryCase(case_id), Actor(None, retried_by, frozenset({"admin"})))
+        except EngineError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+    click.echo(f"case {case_id} is running again; the worker will fire its due timers")
+
+
 if __name__ == "__main__":
     main()
 

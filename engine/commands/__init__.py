@@ -5,15 +5,20 @@ from .complete import CompleteWorkItem
 from .create_child import CreateChild
 from .deliver_message import DeliverMessage, ReportFound
 from .drafts import SaveDraft
-from .fire_timers import FireTimers
+from .fire_timers import FireDueTimers, FireTimers
 from .publish import PublishProcesses
+from .read_notifications import MarkNotificationsRead
 from .reassign import ReassignWorkItem
 from .report_episode import ReportEpisode
 from .request_stage_two import RequestStageTwo
+from .retry_case import RetryCase
+from .send_reminders import SendDueReminders
 from .start_case import StartCase
 
 __all__ = [
     "ClaimWorkItem", "CompleteWorkItem", "CreateChild", "DeliverMessage", "FireTimers",
     "PublishProcesses", "ReassignWorkItem", "ReleaseWorkItem", "ReportEpisode", "ReportFound",
     "RequestStageTwo", "SaveDraft", "StartCase",
+    # issue 5: the timer worker and notifications
+    "FireDueTimers", "MarkNotificationsRead", "RetryCase", "SendDueReminders",
 ]

@@ -1,38 +1,141 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
+from uuid import UUID
 
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from .. import runtime
+from .. import audit, runtime
+from ..errors import CaseFailed
 from ..models import Case, Timer
+
+log = logging.getLogger("safeguard.worker")
 
 
 @dataclass
 class FireTimers:
-    """Fire whatever timers of one case are due now, and run the case on."""
+    """Fire whatever timers of one case are due now, and run the case on.
+
+    A timer is due once its time has passed (SpiffWorkflow fires it only then, never at
+    the instant itself). Its row is marked fired by the projections in this transaction.
+    Nothing due: nothing changes.
+    """
 
     case_id: int
 
     def __call__(self, ctx) -> Case:
-        case, workflow = runtime.load_case(ctx.session, self.case_id)
-        due = [t.element_id for t in ctx.session.scalars(
-            select(Timer).where(Timer.case_id == case.id, Timer.state == "waiting",
-                                Timer.due_at <= ctx.now))]
-        workflow.refresh_timers()
-        runtime.run_engine(workflow)
-        runtime.save_case(ctx.session, case, workflow, ctx.actor, "timers.fired",
-                          {"elements": due})
-        return case
+        return fire(ctx, self.case_id)[0]
+
+
+def fire(ctx, case_id: int) -> tuple[Case, list[Timer]]:
+    """Fire a case's due timers; the case and the timer rows that fired."""
+    due = _due_rows(ctx.session, case_id, ctx.now)
+    if not due:
+        return ctx.session.get(Case, case_id), []
+    case, workflow = runtime.load_case(ctx.session, case_id)
+    workflow.refresh_timers()
+    fired = [row for row in due if _has_fired(workflow, row)]
+    runtime.run_engine(workflow)
+    # Saving also puts right a row whose due time disagrees with the case state, so a
+    # row that was not really due is not taken again and again.
+    runtime.save_case(ctx.session, case, workflow, ctx.actor, "timers.fired",
+                      {"elements": [row.element_id for row in fired]})
+    return case, fired
+
+
+def _has_fired(workflow, row: Timer) -> bool:
+    task = workflow.get_task_from_id(UUID(row.task_id))
+    return task is None or task.state != TaskState.WAITING
+
+
+def _due_rows(session, case_id, now) -> list[Timer]:
+    return list(session.scalars(
+        select(Timer).where(Timer.case_id == case_id, Timer.state == "waiting",
+                            Timer.due_at < now).order_by(Timer.due_at)))
 
 
 def due_case_ids(session, now) -> list[int]:
     """Cases with a timer due, oldest due first."""
     rows = session.execute(
         select(Timer.case_id, Timer.due_at).where(Timer.state == "waiting",
-                                                  Timer.due_at <= now)
+                                                  Timer.due_at < now)
         .order_by(Timer.due_at)).all()
     seen: dict[int, None] = {}
     for case_id, _ in rows:
         seen.setdefault(case_id, None)
     return list(seen)
+
+
+@dataclass
+class Fired:
+    case_id: int
+    elements: list[str] = field(default_factory=list)  # empty: nothing was due after all
+
+
+def due_cases(session, now, limit: int) -> list[int]:
+    """Up to `limit` running cases with a timer due, the most overdue first: the worker's
+    list for one pass. Read without locks; `FireDueTimers` takes each case in turn."""
+    rows = session.execute(
+        select(Timer.case_id).join(Case, Case.id == Timer.case_id)
+        .where(Timer.state == "waiting", Timer.due_at < now, Case.status == "running")
+        .order_by(Timer.due_at).limit(limit)).scalars()
+    return list(dict.fromkeys(rows))
+
+
+@dataclass
+class FireDueTimers:
+    """The worker's step for one case from `due_cases`: take it, fire its due timers and
+    run it on, all in this one transaction.
+
+    The case row is taken `FOR UPDATE SKIP LOCKED` (on PostgreSQL), so several workers
+    take different cases and none waits for another; a case another worker or a person
+    holds right now is skipped (None) and comes back on a later pass. If the engine step
+    raises, the transaction rolls back and the worker marks the case in error
+    (`MarkCaseFailed`), so other cases carry on.
+    """
+
+    case_id: int
+
+    def __call__(self, ctx) -> Fired | None:
+        # Loaded whole (with the child, which the projections read), so `fire` finds them
+        # in the session instead of reading them again.
+        taken = ctx.session.scalar(
+            select(Case).options(joinedload(Case.child))
+            .where(Case.id == self.case_id, Case.status == "running")
+            .with_for_update(of=Case, skip_locked=True))
+        if taken is None:
+            return None
+        _, rows = fire(ctx, self.case_id)
+        return Fired(self.case_id, [row.element_id for row in rows])
+
+
+@dataclass
+class MarkCaseFailed:
+    """Set a case aside in error, with the element and message of what raised, until
+    someone retries it (`RetryCase`). Nothing if it is no longer running (another worker
+    got there first)."""
+
+    case_id: int
+    exc: Exception
+
+    def __call__(self, ctx) -> str | None:
+        case = ctx.session.scalar(select(Case).where(Case.id == self.case_id)
+                                  .with_for_update())
+        if case is None or case.status != "running":
+            return None
+        exc = self.exc
+        element = getattr(exc, "element", None)
+        message = str(exc) if isinstance(exc, CaseFailed) else f"{type(exc).__name__}: {exc}"
+        if not isinstance(exc, CaseFailed):
+            log.error("case %s failed unexpectedly", case.id, exc_info=exc)
+        case.status = "error"
+        case.error = message
+        case.error_element = element
+        case.failed_at = ctx.now
+        audit.record(ctx.session, ctx.actor, "case.failed", "case", case.id,
+                     case_id=case.id, child_id=case.child_id,
+                     detail={"element": element, "error": message})
+        return message

@@ -1,0 +1,31 @@
+"""The notifications page in a real browser (issue 5): accessible, linked from the header,
+and "Mark all as read" works with CSRF on."""
+
+from sqlalchemy import select
+
+from engine.models import Timer
+from engine.worker import Worker
+from tests.web.conftest import PASSWORD
+
+from .axe import assert_accessible
+from .conftest import sign_in
+
+
+def test_notifications_page_is_accessible_and_marks_read(page, live_server, session, sessions,
+                                                          fake_clock, world):
+    timer = session.scalar(select(Timer).where(Timer.case_id == world.case.id,
+                                               Timer.element_id == "need_to_know_due"))
+    fake_clock.set(timer.reminder_at)
+    session.rollback()
+    Worker(sessions, name="Test worker").run_once()
+
+    sign_in(page, live_server, world.tm.email, PASSWORD)
+    page.get_by_role("link", name="Notifications").click()
+    assert page.title() == "Notifications – Safeguard Flow"
+    assert page.get_by_role("link", name="Due soon: Send the need-to-know report").is_visible()
+    assert page.get_by_text("1 unread").is_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Mark all as read").click()
+    assert page.get_by_text("1 notification marked as read").is_visible()
+    assert page.get_by_text("0 unread").is_visible()
+    assert_accessible(page)

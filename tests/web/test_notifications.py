@@ -1,0 +1,56 @@
+"""The notifications page (issue 5): each person sees their own reminders and escalations,
+with a link to the work, and can mark them read."""
+
+from sqlalchemy import select
+
+from engine.models import Notification, Timer, WorkItem
+from engine.worker import Worker
+from tests.web.conftest import sign_in
+
+
+def remind_team_manager(session, sessions, fake_clock, world):
+    """Move to the need-to-know report's reminder time and let the worker send it."""
+    timer = session.scalar(select(Timer).where(Timer.case_id == world.case.id,
+                                               Timer.element_id == "need_to_know_due"))
+    fake_clock.set(timer.reminder_at)
+    session.rollback()
+    Worker(sessions, name="Test worker").run_once()
+    return session.scalar(select(WorkItem).where(WorkItem.task_id == timer.bounds_task_id))
+
+
+def test_signed_out_people_are_sent_to_sign_in(client):
+    response = client.get("/notifications")
+    assert response.status_code == 302 and "/sign-in" in response.headers["Location"]
+
+
+def test_a_reminder_shows_to_its_recipient_with_a_link_to_the_work(
+        client, session, sessions, fake_clock, world):
+    item = remind_team_manager(session, sessions, fake_clock, world)
+    sign_in(client, world.tm.email)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "Due soon: Send the need-to-know report" in page
+    assert f'href="/work/{item.id}"' in page
+    assert "1 unread" in page
+    assert 'href="/notifications"' in page  # in the header's navigation
+    response = client.get(f"/work/{item.id}")
+    assert response.status_code == 200
+
+
+def test_nobody_sees_anyone_elses_notifications(client, session, sessions, fake_clock, world):
+    remind_team_manager(session, sessions, fake_clock, world)
+    sign_in(client, world.sw.email)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "You have no notifications" in page
+    assert "need-to-know" not in page
+
+
+def test_mark_all_read(client, session, sessions, fake_clock, world):
+    remind_team_manager(session, sessions, fake_clock, world)
+    sign_in(client, world.tm.email)
+    response = client.post("/notifications/read")
+    assert response.status_code == 302
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "1 notification marked as read" in page
+    assert "0 unread" in page and "Mark all as read" not in page
+    session.rollback()
+    assert session.scalar(select(Notification.read_at)) == fake_clock.now()

@@ -1,0 +1,184 @@
+"""The timer worker with the fake clock: on time, never early, exactly once, in due order,
+and a case that fails is set aside while the others carry on."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from engine.commands import CompleteWorkItem, RetryCase
+from engine.commands.retry_case import failed_cases
+from engine.errors import Conflict, NotPermitted
+from engine.executor import run
+from engine.models import AuditEvent, Case, Timer
+from engine.worker import WorkerAlreadyRunning, single_worker
+from tests.procedure.conftest import example
+from tests.worker.conftest import case, open_items
+
+S = dt.timedelta(seconds=1)
+
+
+def fired_events(session):
+    session.rollback()
+    return session.scalars(select(AuditEvent).where(AuditEvent.action == "timers.fired")
+                           .order_by(AuditEvent.id)).all()
+
+
+def test_fires_nothing_a_second_early_then_exactly_once(session, fake_clock, start, worker):
+    due = fake_clock.now() + dt.timedelta(hours=2)
+    case_id = start(due)
+    assert open_items(session, case_id)["do_it"].due_at == due  # from the timer row
+
+    fake_clock.set(due - S)
+    assert worker.run_once().fired == 0
+    fake_clock.set(due)  # a timer fires once its time has passed, not at the instant
+    assert worker.run_once().fired == 0
+    assert "escalate" not in open_items(session, case_id)
+
+    fake_clock.set(due + S)
+    assert worker.run_once().fired == 1
+    items = open_items(session, case_id)
+    assert items["escalate"].role == "team_manager"
+    assert items["do_it"].due_at == due  # still open, now overdue
+    timer = session.scalar(select(Timer).where(Timer.case_id == case_id))
+    assert (timer.state, timer.fired_at) == ("fired", due + S)
+
+    fake_clock.advance(hours=5)
+    assert worker.run_once().fired == 0
+    assert [e.detail["elements"] for e in fired_events(session)] == [["do_it_due"]]
+    assert fired_events(session)[0].actor == "Test worker"
+
+
+def test_after_downtime_fires_everything_overdue_in_due_order(session, fake_clock, start,
+                                                               worker):
+    now = fake_clock.now()
+    hours = [5, 1, 4, 2, 3]
+    cases = {h: start(now + dt.timedelta(hours=h)) for h in hours}
+    fake_clock.advance(days=3)  # the worker was down
+    assert worker.run_once().fired == 5
+    assert [e.case_id for e in fired_events(session)] == [cases[h] for h in sorted(hours)]
+
+
+def test_a_task_done_in_time_cancels_its_deadline(session, fake_clock, start, worker, people):
+    due = fake_clock.now() + dt.timedelta(hours=2)
+    case_id = start(due)
+    item = open_items(session, case_id)["do_it"]
+    run(session, CompleteWorkItem(item.id, example("tell_iro")), people.actors["police"])
+    fake_clock.set(due + S)
+    assert worker.run_once().fired == 0
+    assert session.scalar(select(Timer.state).where(Timer.case_id == case_id)) == "cancelled"
+    assert open_items(session, case_id) == {}
+
+
+def test_sleeps_until_the_next_due_time_at_most_a_second(session, fake_clock, start, worker):
+    due = fake_clock.now() + dt.timedelta(seconds=2.5)
+    case_id = start(due)
+    added = {}
+
+    def sleep(seconds):
+        worker.slept.append(seconds)
+        fake_clock.advance(seconds=seconds)
+        if len(worker.slept) == 1:
+            # a web process arms another timer while the worker sleeps
+            added["id"] = start(fake_clock.now() + dt.timedelta(seconds=0.3))
+        if all("escalate" in open_items(session, c) for c in (case_id, added["id"])):
+            worker.stop()
+
+    worker.sleep = sleep
+    worker.run()
+    assert all(0 < s <= 1.0 for s in worker.slept)
+    assert worker.slept[0] == 1.0  # nothing due within a second
+    session.rollback()
+    fired = {t.case_id: t.fired_at - t.due_at for t in session.scalars(select(Timer))}
+    # woken just after each due time: on time, never early
+    assert all(dt.timedelta(0) < late <= dt.timedelta(milliseconds=2) for late in fired.values())
+    assert len(fired) == 2
+
+
+def test_a_case_whose_step_raises_is_set_aside_and_others_carry_on(session, fake_clock, start,
+                                                                    worker, people):
+    due = fake_clock.now() + dt.timedelta(hours=1)
+    bad = start(due, explode=True)
+    good = start(due + S)
+    fake_clock.advance(hours=2)
+    done = worker.run_once()
+    assert (done.fired, done.failed) == (1, 1)
+    assert "escalate" in open_items(session, good)
+    failed = case(session, bad)
+    assert failed.status == "error"
+    assert failed.error_element == "check"
+    assert "NameError" in failed.error and "not_defined_anywhere" in failed.error
+    assert failed.failed_at == fake_clock.now()
+    assert [c.id for c in failed_cases(session)] == [bad]
+    assert session.scalar(select(Timer.state).where(Timer.case_id == bad)) == "waiting"
+
+    fake_clock.advance(hours=1)
+    assert not worker.run_once().busy  # left alone until someone acts
+    with pytest.raises(NotPermitted):
+        run(session, RetryCase(bad), people.actors["police"])
+    with pytest.raises(Conflict):
+        run(session, RetryCase(good), people.actors["admin"])
+    run(session, RetryCase(bad), people.actors["admin"])
+    assert case(session, bad).status == "running"
+    assert worker.run_once().failed == 1  # tried again, and the diagram still fails
+    actions = [a for a, in session.execute(select(AuditEvent.action).where(
+        AuditEvent.case_id == bad).order_by(AuditEvent.id))]
+    assert actions == ["case.started", "case.failed", "case.retried", "case.failed"]
+
+
+def test_sqlite_takes_one_worker(tmp_path):
+    url = f"sqlite:///{tmp_path / 'one.sqlite3'}"
+    with single_worker(url):
+        with pytest.raises(WorkerAlreadyRunning, match="SQLite takes one worker"):
+            with single_worker(url):
+                pass
+    with single_worker(url):  # released when the first stopped
+        pass
+
+
+def test_postgresql_takes_many_workers():
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/any"
+    with single_worker(url), single_worker(url):
+        pass
+
+
+def test_error_cases_are_not_counted_as_due(session, fake_clock, start, worker):
+    start(fake_clock.now() + S, explode=True)
+    fake_clock.advance(seconds=2)
+    worker.run_once()
+    assert session.scalar(select(Case.status)) == "error"
+    assert worker.pause(session) == 1.0
+
+
+def test_a_case_someone_holds_is_skipped_and_fired_on_a_later_pass(
+        session, sessions, db_engine, fake_clock, start, worker):
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite takes one writer at a time")
+    due = fake_clock.now() + dt.timedelta(hours=1)
+    held, free = start(due), start(due + S)
+    fake_clock.advance(hours=2)
+    with sessions() as other, other.begin():
+        # a person saving the case at this very moment holds its row
+        other.execute(select(Case.id).where(Case.id == held).with_for_update())
+        done = worker.run_pass(session)
+        assert (done.fired, done.skipped) == (1, 1)
+        assert "escalate" not in open_items(session, held)
+    assert worker.run_once().fired == 1
+    assert "escalate" in open_items(session, held) and "escalate" in open_items(session, free)
+
+
+def test_a_timer_row_that_disagrees_with_the_case_is_put_right_not_fired(
+        session, fake_clock, start, worker):
+    due = fake_clock.now() + dt.timedelta(hours=3)
+    case_id = start(due)
+    with session.begin():  # the row says due in an hour; the case state says three
+        session.scalar(select(Timer).where(Timer.case_id == case_id)).due_at = (
+            due - dt.timedelta(hours=2))
+    fake_clock.advance(hours=2)
+    done = worker.run_once()
+    assert (done.fired, done.failed) == (0, 0)
+    assert session.scalar(select(Timer.due_at).where(Timer.case_id == case_id)) == due
+    assert "escalate" not in open_items(session, case_id)
+    fake_clock.set(due + S)
+    assert worker.run_once().fired == 1
+    assert [e.detail["elements"] for e in fired_events(session)] == [[], ["do_it_due"]]
