@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from .. import audit
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import Case, Child, Episode
 from .start_case import start
@@ -36,8 +35,6 @@ class RequestStageTwo:
         episodes = ctx.session.scalar(select(func.count(Episode.id)).where(
             Episode.child_id == child.id))
         if not episodes:
-            audit.record(ctx.session, ctx.actor, "stage_two.request_refused", "child",
-                         child.id, child_id=child.id, detail={"reason": "no episodes"})
             raise InvalidInput(
                 "the request is refused: the child has no recorded missing or away episodes, "
                 "and a Stage Two meeting reviews repeat episodes (R31)",

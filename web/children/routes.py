@@ -3,11 +3,15 @@ timeline from the audit trail."""
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
 from engine import audit, clock
+from engine.commands import RequestStageTwo
+from engine.commands.request_stage_two import REQUEST_ROLES
+from engine.errors import InvalidInput
+from engine.executor import run
 from engine.models import AuditEvent, Case, Episode, User, WorkItem
 
 from ..access import actor, child_or_404, role_required, visible_cases
@@ -27,6 +31,8 @@ ACTIONS = {
     "message.child_found": "Reported found",
     "timers.fired": "Deadline reached",
 }
+MEETING_NAMES = {"stage_one": "Stage One meeting", "stage_two": "Stage Two meeting",
+                 "escalation": "Escalation beyond Stage Two"}
 
 
 @bp.route("/children/<int:child_id>")
@@ -47,10 +53,38 @@ def show(child_id: int):
         or_(AuditEvent.child_id == child.id, AuditEvent.case_id.in_(case_ids)),
         AuditEvent.action.in_(ACTIONS)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(TIMELINE_LIMIT)).all()
+    meetings = session.scalars(select(Case).where(
+        Case.id.in_(case_ids), Case.process_id.in_(MEETING_NAMES))
+        .order_by(Case.created_at.desc())).all()
     people = {u.id: u for u in session.scalars(select(User).where(
         User.id.in_([i for i in (child.social_worker_id, child.iro_id) if i])))}
     with transaction() as db:
         audit.record(db, actor(), "child.viewed", "child", child.id, child_id=child.id)
     return render_template("children/show.html", child=child, episodes=episodes,
                            cases=cases, open_work=open_work, timeline=timeline,
-                           actions=ACTIONS, people=people, now=clock.now())
+                           actions=ACTIONS, people=people, now=clock.now(),
+                           meetings=meetings, meeting_names=MEETING_NAMES,
+                           may_request=bool(current_user.role_keys & REQUEST_ROLES))
+
+
+@bp.route("/children/<int:child_id>/stage-two-request", methods=["GET", "POST"])
+@role_required(*REQUEST_ROLES)
+def request_stage_two(child_id: int):
+    """Any agency may ask for a Stage Two meeting for ongoing complex risk (R31); the
+    Service Manager decides, and a refusal goes to the escalation policy (R33)."""
+    session = get_session()
+    child = child_or_404(session, child_id)
+    reason = request.form.get("reason", "").strip() if request.method == "POST" else ""
+    errors = {}
+    if request.method == "POST":
+        try:
+            case = run(session, RequestStageTwo(child.id, reason), actor())
+        except InvalidInput as exc:
+            errors = {"reason": (exc.errors.get("reason") or [str(exc)])[0]}
+            message = str(exc)
+        else:
+            flash("The Stage Two request has gone to the Service Manager.", "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("children/stage_two_request.html", child=child, reason=reason,
+                           errors=errors, message=message if errors else None), (
+        400 if errors else 200)
