@@ -99,6 +99,17 @@ def _children(session, orgs, users) -> dict[str, Child]:
                      ethnicity="Asian British", legal_status="care_order",
                      responsible_org_id=orgs["wfc"].id, social_worker_id=sw, iro_id=iro,
                      flags={}),
+        # R37-R42: the Home Office route runs beside her episode.
+        "eli": Child(first_name="Eli", last_name="Specimen", date_of_birth=dt.date(2009, 3, 30),
+                     ethnicity="Other ethnic group", legal_status="s20",
+                     responsible_org_id=orgs["wfc"].id, placement="Supported lodgings",
+                     social_worker_id=sw, iro_id=iro,
+                     flags={"subject_to_restriction": True, "uasc": True}),
+        # R28: a third episode within 90 days opens a Stage One meeting case.
+        "fay": Child(first_name="Fay", last_name="Instance", date_of_birth=dt.date(2010, 7, 1),
+                     ethnicity="White British", legal_status="care_order",
+                     responsible_org_id=orgs["wfc"].id, placement="Brook House",
+                     social_worker_id=sw, iro_id=iro, flags={}),
     }
     session.add_all(children.values())
     session.flush()
@@ -107,7 +118,8 @@ def _children(session, orgs, users) -> dict[str, Child]:
 
 def _episodes(session, children, users) -> None:
     """Episodes at several points: just reported, missing past 24 hours, found with the
-    RHI due, and one taken all the way to closed."""
+    RHI due, one taken all the way to closed, a child subject to immigration restriction
+    still missing, and a child whose third episode in 90 days opened Stage One."""
     now = clock.now()
     carer = Actor.for_user(users["carer"])
 
@@ -126,6 +138,12 @@ def _episodes(session, children, users) -> None:
                              "Carer"), SYSTEM)
     _fire_due(session)
     _finish(session, closed.id)
+    report(children["eli"], 50)
+    for days_ago in (40, 20, 3):
+        repeat = report(children["fay"], days_ago * 24)
+        run(session, ReportFound(repeat.id, now - dt.timedelta(days=days_ago, hours=-6),
+                                 "Friend's house", "Police"), SYSTEM)
+    _fire_due(session)
 
 
 def _fire_due(session) -> None:
