@@ -11,6 +11,7 @@ hash of its XML, never per request.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -206,6 +207,7 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
             continue
         file_problems = check_expressions(root, filename)
         if filename.endswith(".dmn"):
+            file_problems += check_dmn_cells(root, filename)
             add = parser.add_dmn_xml
         else:
             file_problems += check_conventions(root, filename, form_keys)
@@ -299,6 +301,75 @@ def _element_at(root, line) -> str | None:
         if node.sourceline == line and isinstance(node.tag, str) and node.get("id"):
             return node.get("id")
     return None
+
+
+def check(files: dict[str, bytes], known_processes: set[str] = frozenset(),
+          form_keys: set[str] | None = None) -> list[InvalidDiagram]:
+    """Every problem in `files`, as a list (empty when they could be published)."""
+    try:
+        parse_bundle(files, form_keys, known_processes)
+    except DiagramProblems as exc:
+        return exc.problems
+    return []
+
+
+# --- issue 6: DMN cells (kept apart so the lead can reconcile it with issue 3's) ---
+DMN_INPUT_VARIABLE = "dmninputexpr"
+
+
+def check_dmn_cells(root, filename: str) -> list[InvalidDiagram]:
+    """Every cell of every decision table must be a Python expression the sandbox accepts.
+
+    SpiffWorkflow evaluates DMN cells as Python, not FEEL, so a FEEL range (`[12..17]`)
+    only fails when a case reaches the table, and a comma list (`0,1,2`) never matches.
+    Input cells may be a comparison with the input left out (`>= 3`) or use `?` for it.
+    """
+    problems = []
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        kind = etree.QName(node).localname
+        if kind not in ("inputEntry", "outputEntry", "inputExpression"):
+            continue
+        text = node.find("{*}text")
+        source = (text.text if text is not None else "") or ""
+        source = source.strip()
+        if kind == "inputEntry" and source in ("", "-"):
+            continue
+        element, line = _element_of(node)
+        if kind == "inputExpression":
+            element = node.getparent().get("id") or element
+        message = _dmn_cell_problem(source, input_cell=kind == "inputEntry")
+        if message:
+            problems.append(InvalidDiagram(f"DMN cell {source!r}: {message}", file=filename,
+                                           element=element, line=line))
+    return problems
+
+
+def _dmn_cell_problem(source: str, *, input_cell: bool) -> str | None:
+    if not source:
+        return None if input_cell else "the cell is empty"
+    candidates = [source.replace("?", DMN_INPUT_VARIABLE)]
+    if input_cell and "?" not in source:
+        # `>= 3` compares the input: SpiffWorkflow writes it as `<input> >= 3`.
+        candidates.append(f"{DMN_INPUT_VARIABLE} {source}")
+    error = None
+    for candidate in candidates:
+        try:
+            scripting.check_source(candidate, "eval")
+        except scripting.ScriptRejected as exc:
+            return exc.message
+        except SyntaxError as exc:
+            error = error or exc
+            continue
+        if input_cell and candidate == candidates[0] and _is_bare_tuple(candidate):
+            return "a comma-separated list never matches; write 'in (a, b)'"
+        return None
+    return f"not a valid Python expression ({error.msg})"
+
+
+def _is_bare_tuple(source: str) -> bool:
+    return isinstance(ast.parse(source, mode="eval").body, ast.Tuple)
 
 
 def read_directory(directory: Path) -> dict[str, bytes]:
