@@ -47,6 +47,7 @@ check: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/complete_step.py
+	$(BIN)/python bench/process_page.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache
