@@ -20,7 +20,13 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+# The modeller and viewer bundles (issue 6), rebuilt when their sources change.
+ASSETS_STAMP := web/static/build/.built
+$(ASSETS_STAMP): $(NODE_STAMP) .bpmnlintrc web/static/build.mjs $(wildcard web/static/src/*)
+	node web/static/build.mjs
+	touch $@
+
+install: $(STAMP) $(NODE_STAMP) $(ASSETS_STAMP)
 
 # Debian's Chromium for the browser tests; installed only where apt-get can (as root).
 browser:
