@@ -173,8 +173,7 @@ def processes_export(ctx, directory):
 def processes_migrate(ctx, process_id, dry_run):
     """Move running cases of PROCESS_ID to the newest versions where no element they have
     reached changed; each case in a transaction of its own."""
-    from engine.commands import MigrateCase
-    from engine.commands.migrate_cases import plan_process
+    from engine.commands.migrate_cases import MigrateCase, plan_process
     from engine.errors import EngineError
 
     with _session(ctx) as session:

@@ -3,15 +3,12 @@
 from .claim import ClaimWorkItem, ReleaseWorkItem
 from .complete import CompleteWorkItem
 from .deliver_message import DeliverMessage, ReportFound
-from .drafts import DiscardDraft, PublishDraft, RepublishVersion, SaveDraft
 from .fire_timers import FireTimers
-from .migrate_cases import MigrateCase
 from .publish import PublishProcesses
 from .report_episode import ReportEpisode
 from .start_case import StartCase
 
 __all__ = [
-    "ClaimWorkItem", "CompleteWorkItem", "DeliverMessage", "DiscardDraft", "FireTimers",
-    "MigrateCase", "PublishDraft", "PublishProcesses", "RepublishVersion", "SaveDraft",
+    "ClaimWorkItem", "CompleteWorkItem", "DeliverMessage", "FireTimers", "PublishProcesses",
     "ReleaseWorkItem", "ReportEpisode", "ReportFound", "StartCase",
 ]

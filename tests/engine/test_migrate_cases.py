@@ -8,11 +8,10 @@ from engine.commands import (
     CompleteWorkItem,
     DeliverMessage,
     FireTimers,
-    MigrateCase,
     PublishProcesses,
     StartCase,
 )
-from engine.commands.migrate_cases import plan_process
+from engine.commands.migrate_cases import MigrateCase, plan_process
 from engine.errors import Conflict, NotPermitted
 from engine.executor import SYSTEM, Actor, run
 from engine.models import AuditEvent, Case, Timer, WorkItem

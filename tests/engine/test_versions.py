@@ -5,12 +5,12 @@ import pytest
 from sqlalchemy import select
 
 from engine import versions
-from engine.commands import (
-    DiscardDraft,
-    PublishDraft,
+from engine.commands import StartCase
+from engine.commands.process_drafts import (
+    DiscardProcessDraft,
+    PublishProcessDraft,
     RepublishVersion,
-    SaveDraft,
-    StartCase,
+    SaveProcessDraft,
 )
 from engine.errors import DiagramProblems, InvalidDiagram, NotPermitted
 from engine.executor import SYSTEM, Actor, run
@@ -24,17 +24,17 @@ RENAMED = SIMPLE.replace(b'name="Do the first thing"', b'name="Do the very first
 
 
 def publish_draft(session, xml, note="a change"):
-    run(session, SaveDraft("simple.bpmn", xml), OWNER)
-    return run(session, PublishDraft("simple.bpmn", note), OWNER)
+    run(session, SaveProcessDraft("simple.bpmn", xml), OWNER)
+    return run(session, PublishProcessDraft("simple.bpmn", note), OWNER)
 
 
 def test_draft_is_kept_with_author_and_time(session, simple, fake_clock):
-    run(session, SaveDraft("simple.bpmn", RENAMED, based_on_id=simple.id), OWNER)
+    run(session, SaveProcessDraft("simple.bpmn", RENAMED, based_on_id=simple.id), OWNER)
     draft = versions.get_draft(session, "simple.bpmn")
     assert (draft.xml, draft.saved_by, draft.saved_at) == (RENAMED, "Olive Owner",
                                                           fake_clock.now())
     assert draft.based_on_id == simple.id
-    run(session, SaveDraft("simple.bpmn", SIMPLE), OWNER)  # saving again replaces it
+    run(session, SaveProcessDraft("simple.bpmn", SIMPLE), OWNER)  # saving again replaces it
     assert session.scalars(select(ProcessDraft)).one().xml == SIMPLE
 
 
@@ -45,21 +45,21 @@ def test_draft_is_kept_with_author_and_time(session, simple, fake_clock):
 ])
 def test_hostile_or_malformed_upload_is_refused_and_the_draft_kept(session, simple, xml,
                                                                     words):
-    run(session, SaveDraft("simple.bpmn", RENAMED), OWNER)
+    run(session, SaveProcessDraft("simple.bpmn", RENAMED), OWNER)
     with pytest.raises(InvalidDiagram, match=words):
-        run(session, SaveDraft("simple.bpmn", xml), OWNER)
+        run(session, SaveProcessDraft("simple.bpmn", xml), OWNER)
     assert versions.get_draft(session, "simple.bpmn").xml == RENAMED
 
 
 def test_bad_file_name_is_refused(session, simple):
     with pytest.raises(InvalidDiagram, match="file name"):
-        run(session, SaveDraft("../etc/passwd.bpmn", SIMPLE), OWNER)
+        run(session, SaveProcessDraft("../etc/passwd.bpmn", SIMPLE), OWNER)
 
 
 def test_only_process_owners_change_drafts(session, simple):
     police = Actor(None, "Pat", frozenset({"police"}))
     with pytest.raises(NotPermitted):
-        run(session, SaveDraft("simple.bpmn", RENAMED), police)
+        run(session, SaveProcessDraft("simple.bpmn", RENAMED), police)
 
 
 def test_publish_from_draft_makes_version_2_new_cases_use_it_old_stay(session, simple,
@@ -79,9 +79,9 @@ def test_publish_from_draft_makes_version_2_new_cases_use_it_old_stay(session, s
 
 def test_publish_is_refused_while_check_finds_problems_and_the_draft_stays(session, simple):
     broken = SIMPLE.replace(b'value="note"', b'value="no_such_form"', 1)
-    run(session, SaveDraft("simple.bpmn", broken), OWNER)
+    run(session, SaveProcessDraft("simple.bpmn", broken), OWNER)
     with pytest.raises(DiagramProblems) as raised:
-        run(session, PublishDraft("simple.bpmn", "oops"), OWNER)
+        run(session, PublishProcessDraft("simple.bpmn", "oops"), OWNER)
     assert [p.element for p in raised.value.problems] == ["first"]
     assert versions.get_draft(session, "simple.bpmn").xml == broken
     assert [v.version for v in versions.history(session, "simple")] == [1]
@@ -89,8 +89,8 @@ def test_publish_is_refused_while_check_finds_problems_and_the_draft_stays(sessi
 
 
 def test_discard_draft(session, simple):
-    run(session, SaveDraft("simple.bpmn", RENAMED), OWNER)
-    run(session, DiscardDraft("simple.bpmn"), OWNER)
+    run(session, SaveProcessDraft("simple.bpmn", RENAMED), OWNER)
+    run(session, DiscardProcessDraft("simple.bpmn"), OWNER)
     assert versions.get_draft(session, "simple.bpmn") is None
 
 

@@ -21,7 +21,7 @@ def _require_owner(ctx) -> None:
 
 
 @dataclass
-class SaveDraft:
+class SaveProcessDraft:
     """Keep a process owner's edit (from the modeller or an uploaded file) server-side.
 
     A draft may still have problems (Check shows them), but it must be XML we are willing
@@ -57,7 +57,7 @@ class SaveDraft:
 
 
 @dataclass
-class DiscardDraft:
+class DiscardProcessDraft:
     filename: str
 
     def __call__(self, ctx) -> None:
@@ -71,7 +71,7 @@ class DiscardDraft:
 
 
 @dataclass
-class PublishDraft:
+class PublishProcessDraft:
     """Publish one draft as a new version, only if Check finds nothing; the draft goes.
 
     `decision_files` are the DMN tables the diagram's business rule tasks read.
