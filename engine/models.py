@@ -92,6 +92,17 @@ class User(Base):
     def role_keys(self) -> frozenset[str]:
         return frozenset(r.role for r in self.roles)
 
+    # What flask-login asks of a user (duck-typed: the engine does not import Flask).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
 
 class UserRole(Base):
     __tablename__ = "user_role"
@@ -296,6 +307,51 @@ class BankHoliday(Base):
     name: Mapped[str] = mapped_column(String(200))
     added_by: Mapped[str] = mapped_column(String(200))
     added_at: Mapped[timestamp]
+
+
+# --- issue 4: sign-in throttling, drafts, API keys ---
+
+
+class LoginFailure(Base):
+    """A failed sign-in, kept for a while so that attempts can be throttled per account and
+    per address across every web process."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (Index("ix_login_failure_key_at", "key", "at"),)
+
+    id: Mapped[intpk]
+    key: Mapped[str] = mapped_column(String(300))  # "account:<email>" or "address:<ip>"
+    at: Mapped[timestamp]
+
+
+class Draft(Base):
+    """A work item's form saved part-way: kept across sessions, visible only to its author."""
+
+    __tablename__ = "draft"
+    __table_args__ = (UniqueConstraint("work_item_id", "user_id"),)
+
+    id: Mapped[intpk]
+    work_item_id: Mapped[int] = mapped_column(ForeignKey("work_item.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    saved_at: Mapped[timestamp]
+
+
+class ApiKey(Base):
+    """A key another system uses on /api/v1. Only its SHA-256 is stored; the key acts as its
+    own service user, so it has that user's organisation and roles and sees what they see."""
+
+    __tablename__ = "api_key"
+
+    id: Mapped[intpk]
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    name: Mapped[str200]
+    created_at: Mapped[timestamp] = mapped_column(default=_now)
+    revoked_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
 
 
 # --- issue 6: modeller drafts; indexes for the process page ---

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from pathlib import Path
 
 from flask import Flask
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from engine import clock
+
+ROOT = Path(__file__).resolve().parent.parent
+csrf = CSRFProtect()
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -14,33 +21,42 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SECRET_KEY", "dev"),
         DATABASE_URL=os.environ.get("DATABASE_URL"),
+        NODE_MODULES=str(ROOT / "node_modules"),
+        # Signed-in sessions end after this long without a request (checked on our clock).
+        SESSION_IDLE_TIMEOUT=dt.timedelta(minutes=30),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        # Secure outside development: `safeguard serve` on 127.0.0.1 turns it off.
+        SESSION_COOKIE_SECURE=os.environ.get("SAFEGUARD_INSECURE_COOKIES") != "1",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     if config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(config)
+    if app.config.get("TESTING"):
+        app.config.setdefault("SESSION_COOKIE_SECURE", False)
 
     clock.install()
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(str(Path(app.root_path) / "templates")),
+        PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+    ])
 
-    from . import database
+    from . import auth, database, errors, security, templating
 
     database.init_app(app)
+    errors.init_app(app)
+    csrf.init_app(app)
+    auth.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
 
-    from .overview import bp as overview_bp
+    from .assets import bp as assets_bp
+    from .auth import bp as auth_bp
+    from .inbox import bp as inbox_bp
 
-    app.register_blueprint(overview_bp)
-
-    @app.template_filter("london")
-    def london(when):
-        return clock.london(when).strftime("%-d %B %Y %H:%M")
-
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy",
-                                    "default-src 'self'; frame-ancestors 'none'")
-        return response
-
+    app.register_blueprint(assets_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(inbox_bp)
     return app

@@ -145,7 +145,9 @@ def serve(ctx, host, port):
     """Serve the web app (development server)."""
     from . import create_app
 
-    app = create_app({"DATABASE_URL": ctx.obj["url"]})
+    # The development server speaks plain HTTP, so its session cookie cannot be Secure;
+    # production (gunicorn "web:create_app()") keeps the Secure default.
+    app = create_app({"DATABASE_URL": ctx.obj["url"], "SESSION_COOKIE_SECURE": False})
     app.run(host=host, port=port, debug=False)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import current_app, g
 
 from engine.db import make_engine, make_session_factory
@@ -24,3 +26,14 @@ def close_session(_exc=None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+@contextmanager
+def transaction():
+    """A write transaction on the request's session. Reads made before it (to decide what to
+    write) end first, the way `engine.executor.run` frames a command."""
+    session = get_session()
+    if session.in_transaction():
+        session.commit()
+    with session.begin():
+        yield session

@@ -1,7 +1,7 @@
 """modeller drafts and process-page indexes (issue 6)
 
 Revision ID: 0005
-Revises: 0001
+Revises: 0003
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import engine.models
 
 revision = "0005"
-down_revision = "0001"
+down_revision = "0003"  # the lead re-chains on merge (was 0001)
 branch_labels = None
 depends_on = None
 

@@ -1,5 +1,5 @@
 from flask import Blueprint
 
-bp = Blueprint("overview", __name__)
+bp = Blueprint("inbox", __name__)
 
 from . import routes  # noqa: E402,F401

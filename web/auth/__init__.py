@@ -1,0 +1,46 @@
+"""Signing in and out (flask-login), sessions that end after inactivity, and throttling."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, session
+from flask_login import LoginManager, current_user, logout_user
+
+from engine import clock
+from engine.models import User
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Sign in to see this page"
+login_manager.login_message_category = "info"
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    from ..database import get_session
+
+    user = get_session().get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def init_app(app) -> None:
+    login_manager.init_app(app)
+
+    @app.before_request
+    def end_idle_sessions():
+        """Sign out whoever has been idle too long. Read on our clock, so tests can move it."""
+        if not current_user.is_authenticated:
+            return
+        now = clock.now().timestamp()
+        last_seen = session.get("seen")
+        limit = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
+        if last_seen is not None and now - last_seen > limit:
+            logout_user()
+            session.clear()
+            session["expired"] = True
+            return
+        session["seen"] = now
+
+
+from . import routes  # noqa: E402,F401

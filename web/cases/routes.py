@@ -1,0 +1,26 @@
+from flask import render_template
+from sqlalchemy import select
+
+from engine import audit
+from engine.models import Timer, WorkItem
+
+from ..access import actor, case_or_404, role_required
+from ..database import get_session, transaction
+from . import bp
+
+
+@bp.route("/cases/<int:case_id>")
+@role_required()
+def show(case_id: int):
+    session = get_session()
+    case = case_or_404(session, case_id)
+    items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)
+                            .order_by(WorkItem.created_at, WorkItem.id)).all()
+    timers = session.scalars(select(Timer).where(Timer.case_id == case.id)
+                             .order_by(Timer.due_at)).all()
+    with transaction() as db:
+        audit.record(db, actor(), "case.viewed", "case", case.id, case_id=case.id,
+                     child_id=case.child_id)
+    return render_template("cases/show.html", case=case, items=items, timers=timers,
+                           open_items=[i for i in items if i.state == "open"],
+                           done_items=[i for i in items if i.state != "open"])

@@ -1,0 +1,84 @@
+"""Filters and globals every template may use: London times, due phrases, role names."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_login import current_user
+
+from engine import clock
+from engine.assignment import role_name
+
+SOON = dt.timedelta(hours=4)
+
+
+def london(when: dt.datetime | None) -> str:
+    if when is None:
+        return ""
+    return clock.london(when).strftime("%-d %B %Y %-I:%M%p").replace("AM", "am").replace(
+        "PM", "pm")
+
+
+def _amount(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    for size, unit in ((1440, "day"), (60, "hour"), (1, "minute")):
+        if minutes >= size:
+            n = minutes // size
+            return f"{n} {unit}{'' if n == 1 else 's'}"
+    return "less than a minute"
+
+
+def relative_due(when: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """'in 3 hours', '2 days overdue'."""
+    if when is None:
+        return ""
+    seconds = (when - (now or clock.now())).total_seconds()
+    if seconds >= 0:
+        return f"in {_amount(seconds)}"
+    return f"{_amount(-seconds)} overdue"
+
+
+def due_state(when: dt.datetime | None, now: dt.datetime | None = None) -> str | None:
+    """'overdue', 'soon' (within 4 hours) or None."""
+    if when is None:
+        return None
+    now = now or clock.now()
+    if when < now:
+        return "overdue"
+    if when - now <= SOON:
+        return "soon"
+    return None
+
+
+def age(date_of_birth: dt.date | None) -> str:
+    if date_of_birth is None:
+        return ""
+    from engine.episodes import age_on
+
+    return str(age_on(date_of_birth, clock.london(clock.now()).date()))
+
+
+def navigation() -> list[dict]:
+    """The header's links for the signed-in user."""
+    from flask import request, url_for
+
+    if not current_user.is_authenticated:
+        return []
+    links = [("Inbox", "inbox.index"), ("Report a missing child", "report.find_child")]
+    items = []
+    for text, endpoint in links:
+        try:
+            href = url_for(endpoint)
+        except Exception:  # noqa: S112 (a blueprint not registered in this app)
+            continue
+        items.append({"href": href, "text": text, "active": request.path == href})
+    return items
+
+
+def init_app(app) -> None:
+    app.add_template_filter(london, "london")
+    app.add_template_filter(relative_due, "relative_due")
+    app.add_template_filter(due_state, "due_state")
+    app.add_template_filter(role_name, "role_name")
+    app.add_template_filter(age, "age")
+    app.add_template_global(navigation, "navigation")
