@@ -33,3 +33,41 @@ def role_for_lane(lane: str | None) -> str | None:
 
 def role_name(key: str | None) -> str:
     return ROLES.get(key or "", key or "")
+
+
+def involved_organisation_ids(session, case) -> set[int]:
+    """The organisations with a part in a case: the child's responsible and host authorities,
+    the episode's police force and reporter's organisation, and the Home Office for a child
+    subject to immigration restriction."""
+    from sqlalchemy import select
+
+    from .models import Organisation, User
+
+    child, episode = case.child, case.episode
+    orgs = {child.responsible_org_id, child.host_org_id} if child is not None else set()
+    if episode is not None:
+        orgs.add(episode.police_org_id)
+        if episode.reported_by_id is not None:
+            orgs.add(session.scalar(select(User.organisation_id)
+                                    .where(User.id == episode.reported_by_id)))
+    if child is not None and (child.flags or {}).get("subject_to_restriction"):
+        orgs |= set(session.scalars(select(Organisation.id)
+                                    .where(Organisation.kind == "home_office")))
+    orgs.discard(None)
+    return orgs
+
+
+def candidate_users(session, case, role: str | None) -> list:
+    """Who could take a work item of `role` on `case`: active holders of the role in an
+    involved organisation."""
+    from sqlalchemy import select
+
+    from .models import User, UserRole
+
+    if role is None:
+        return []
+    return list(session.scalars(
+        select(User).join(UserRole).where(
+            UserRole.role == role, User.active.is_(True),
+            User.organisation_id.in_(involved_organisation_ids(session, case)))
+        .order_by(User.name)))

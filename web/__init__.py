@@ -54,9 +54,17 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .assets import bp as assets_bp
     from .auth import bp as auth_bp
+    from .cases import bp as cases_bp
+    from .children import bp as children_bp
     from .inbox import bp as inbox_bp
+    from .report import bp as report_bp
+    from .tasks import bp as tasks_bp
 
     app.register_blueprint(assets_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(tasks_bp)
+    app.register_blueprint(report_bp)
+    app.register_blueprint(children_bp)
+    app.register_blueprint(cases_bp)
     return app

@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from engine.assignment import ROLES
 from engine.executor import Actor
-from engine.models import Case, Child, Episode, Organisation, User
+from engine.models import Case, Child, Episode, User
 
 # Roles that work on cases; process owners and administrators do not see children.
 CASE_ROLES = frozenset(ROLES) - {"process_owner", "admin"}
@@ -97,26 +97,3 @@ def child_or_404(session, child_id: int) -> Child:
     if child is None or not can_see_child(session, current_user, child_id):
         abort(404)
     return child
-
-
-def candidate_users(session, case: Case, role: str | None) -> list[User]:
-    """Users who could take a work item of `role` on `case`: holders of the role in an
-    involved organisation, and anyone allocated to the child."""
-    from engine.models import UserRole
-
-    if role is None:
-        return []
-    orgs = {case.child.responsible_org_id, case.child.host_org_id} if case.child else set()
-    if case.episode is not None:
-        orgs.add(case.episode.police_org_id)
-        if case.episode.reported_by_id:
-            reporter = session.get(User, case.episode.reported_by_id)
-            orgs.add(reporter.organisation_id if reporter else None)
-    if case.child is not None and (case.child.flags or {}).get("subject_to_restriction"):
-        orgs |= set(session.scalars(select(Organisation.id)
-                                    .where(Organisation.kind == "home_office")))
-    orgs.discard(None)
-    return list(session.scalars(
-        select(User).join(UserRole).where(UserRole.role == role, User.active.is_(True),
-                                          User.organisation_id.in_(orgs))
-        .order_by(User.name)))

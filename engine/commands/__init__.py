@@ -2,13 +2,17 @@
 
 from .claim import ClaimWorkItem, ReleaseWorkItem
 from .complete import CompleteWorkItem
+from .create_child import CreateChild
 from .deliver_message import DeliverMessage, ReportFound
+from .drafts import SaveDraft
 from .fire_timers import FireTimers
 from .publish import PublishProcesses
+from .reassign import ReassignWorkItem
 from .report_episode import ReportEpisode
 from .start_case import StartCase
 
 __all__ = [
-    "ClaimWorkItem", "CompleteWorkItem", "DeliverMessage", "FireTimers", "PublishProcesses",
-    "ReleaseWorkItem", "ReportEpisode", "ReportFound", "StartCase",
+    "ClaimWorkItem", "CompleteWorkItem", "CreateChild", "DeliverMessage", "FireTimers",
+    "PublishProcesses", "ReassignWorkItem", "ReleaseWorkItem", "ReportEpisode", "ReportFound",
+    "SaveDraft", "StartCase",
 ]

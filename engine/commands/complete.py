@@ -4,10 +4,11 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import delete
 
 from .. import forms, runtime
 from ..errors import Conflict
-from ..models import WorkItem
+from ..models import Draft, WorkItem
 from .claim import check_may_act, open_item
 
 
@@ -36,6 +37,8 @@ class CompleteWorkItem:
         item.completed_by_id = ctx.actor.user_id
         item.completed_by = ctx.actor.name
         item.data = data
+        # Drafts of a completed item would only mislead.
+        ctx.session.execute(delete(Draft).where(Draft.work_item_id == item.id))
         runtime.save_case(ctx.session, case, workflow, ctx.actor, "work_item.completed",
                           {"work_item": item.id, "element": item.element_id})
         return item

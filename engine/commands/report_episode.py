@@ -3,9 +3,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
+
 from .. import audit, clock, episodes, forms
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..models import Child, Episode
+from ..models import Child, Episode, Organisation
 from .start_case import start
 
 # Who may report a child missing: carers and providers, the police, and children's services.
@@ -18,6 +20,9 @@ class ReportEpisode:
 
     child_id: int
     report: dict = field(default_factory=dict)
+    # The police force the episode is reported to; by default the reporter's own force, or
+    # the partnership's only force.
+    police_org_id: int | None = None
 
     def __call__(self, ctx) -> Episode:
         if not (ctx.actor.is_system or ctx.actor.roles & REPORT_ROLES):
@@ -39,7 +44,7 @@ class ReportEpisode:
         episode = Episode(child_id=child.id, category=report["category"],
                           last_seen_at=last_seen, reported_at=reported, report=report,
                           reported_by_id=ctx.actor.user_id, status="open",
-                          created_at=ctx.now)
+                          police_org_id=self._police_force(ctx), created_at=ctx.now)
         ctx.session.add(episode)
         ctx.session.flush()
         audit.record(ctx.session, ctx.actor, "episode.reported", "episode", episode.id,
@@ -47,6 +52,18 @@ class ReportEpisode:
         start(ctx, "episode", episodes.case_data(child, episode), child_id=child.id,
               episode_id=episode.id)
         return episode
+
+
+    def _police_force(self, ctx) -> int | None:
+        if self.police_org_id is not None:
+            return self.police_org_id
+        if ctx.actor.organisation_id is not None:
+            own = ctx.session.get(Organisation, ctx.actor.organisation_id)
+            if own is not None and own.kind == "police":
+                return own.id
+        forces = ctx.session.scalars(select(Organisation.id)
+                                     .where(Organisation.kind == "police").limit(2)).all()
+        return forces[0] if len(forces) == 1 else None
 
 
 def _instant(value: str, field_name: str) -> dt.datetime:

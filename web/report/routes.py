@@ -1,0 +1,170 @@
+"""Report a missing child: find or add the child, then the minimum report (R1, R3, R4).
+Also: report that a child has been found (R20)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask import session as session_store
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from engine import clock
+from engine.commands import CreateChild, ReportEpisode, ReportFound
+from engine.commands.create_child import FLAGS
+from engine.commands.deliver_message import FOUND_ROLES
+from engine.commands.report_episode import REPORT_ROLES
+from engine.episodes import LEGAL_STATUSES
+from engine.errors import Conflict, InvalidInput
+from engine.executor import run
+from engine.models import Case, Child, Episode, Organisation
+
+from .. import formfields
+from ..access import actor, can_see_child, child_or_404, role_required, visible_children
+from ..database import get_session
+from . import bp
+
+FORM_KEY = "missing_report"
+SEARCH_LIMIT = 20
+
+
+@bp.route("/report")
+@role_required(*REPORT_ROLES)
+def find_child():
+    """Search by name among the children the user may see; anyone who may report can also
+    find a child by exact last name and date of birth, without browsing others."""
+    session = get_session()
+    name = request.args.get("name", "").strip()
+    dob = _date(request.args.get("dob-day"), request.args.get("dob-month"),
+                request.args.get("dob-year"))
+    results = None
+    if name or dob:
+        terms = [t.casefold() for t in name.split()]
+        matches_name = [or_(func.lower(Child.first_name).contains(t),
+                            func.lower(Child.last_name).contains(t)) for t in terms]
+        allowed = [Child.id.in_(visible_children(current_user))]
+        if dob and terms:
+            allowed.append(func.lower(Child.last_name).in_(terms))
+        query = select(Child).where(*matches_name, or_(*allowed))
+        if dob:
+            query = query.where(Child.date_of_birth == dob)
+        results = session.scalars(query.order_by(Child.last_name, Child.first_name)
+                                  .limit(SEARCH_LIMIT)).all()
+        _grant(*(c.id for c in results))
+    return render_template("report/find_child.html", name=name, results=results,
+                           dob=request.args)
+
+
+@bp.route("/report/new-child", methods=["GET", "POST"])
+@role_required(*REPORT_ROLES)
+def new_child():
+    session = get_session()
+    authorities = session.scalars(select(Organisation).where(
+        Organisation.kind == "local_authority").order_by(Organisation.name)).all()
+    values = request.form if request.method == "POST" else {}
+    errors = {}
+    if request.method == "POST":
+        dob = _date(values.get("date_of_birth-day"), values.get("date_of_birth-month"),
+                    values.get("date_of_birth-year"))
+        command = CreateChild(
+            first_name=values.get("first_name", ""), last_name=values.get("last_name", ""),
+            date_of_birth=dob, responsible_org_id=values.get("responsible_org_id", type=int),
+            legal_status=values.get("legal_status", ""),
+            ethnicity=values.get("ethnicity", ""), placement=values.get("placement", ""),
+            flags={f: True for f in values.getlist("flags")})
+        try:
+            child = run(session, command, actor())
+        except InvalidInput as exc:
+            errors = {k: v[0] for k, v in exc.errors.items()}
+            if "date_of_birth" in errors and any(values.get(f"date_of_birth-{p}")
+                                                 for p in ("day", "month", "year")) \
+                    and dob is None:
+                errors["date_of_birth"] = "Date of birth must be a real date"
+        else:
+            _grant(child.id)
+            return redirect(url_for("report.report_form", child_id=child.id))
+    return render_template("report/new_child.html", values=values, errors=errors,
+                           authorities=authorities, legal_statuses=LEGAL_STATUSES,
+                           flags=FLAGS, field_ids={"date_of_birth": "date_of_birth-day"},
+                           error_order=["first_name", "last_name", "date_of_birth",
+                                        "legal_status", "responsible_org_id"]), (
+        400 if errors else 200)
+
+
+@bp.route("/report/children/<int:child_id>", methods=["GET", "POST"])
+@role_required(*REPORT_ROLES)
+def report_form(child_id: int):
+    session = get_session()
+    child = session.get(Child, child_id)
+    if child is None or not (child.id in session_store.get("report_grants", [])
+                             or can_see_child(session, current_user, child.id)):
+        abort(404)
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = formfields.values_from(FORM_KEY, request.form)
+        data = formfields.data_from(FORM_KEY, values)
+        try:
+            episode = run(session, ReportEpisode(child.id, data), actor())
+        except InvalidInput as exc:
+            errors = exc.errors
+        else:
+            case_id = session.scalar(select(Case.id).where(Case.episode_id == episode.id,
+                                                           Case.process_id == "episode"))
+            how = "missing" if episode.category == "M" else "away from placement"
+            flash(f"{child.first_name} is reported {how}. The police and children's "
+                  "services have the report.", "success")
+            return redirect(url_for("cases.show", case_id=case_id))
+    fields = formfields.fields(FORM_KEY, values, errors)
+    return render_template("report/report_form.html", child=child, fields=fields,
+                           errors=errors, error_order=[f["name"] for f in fields],
+                           form=formfields.definition(FORM_KEY)), (400 if errors else 200)
+
+
+@bp.route("/episodes/<int:episode_id>/found", methods=["GET", "POST"])
+@role_required(*FOUND_ROLES)
+def found(episode_id: int):
+    session = get_session()
+    episode = session.get(Episode, episode_id)
+    if episode is None:
+        abort(404)
+    child = child_or_404(session, episode.child_id)
+    values = request.form if request.method == "POST" else {}
+    errors = {}
+    if request.method == "POST":
+        found_at = formfields.london_input_to_iso(values.get("found_at", "").strip())
+        try:
+            when = dt.datetime.fromisoformat(found_at)
+        except ValueError:
+            errors["found_at"] = "Enter the date and time the child was found"
+        else:
+            try:
+                case = run(session, ReportFound(
+                    episode.id, when, values.get("found_where", "").strip(),
+                    values.get("found_by", "").strip(),
+                    values.get("not_missing") == "yes"), actor())
+            except InvalidInput as exc:
+                errors = {k: v[0] for k, v in exc.errors.items()}
+            except Conflict:
+                errors["found_at"] = "This episode is not waiting for news of the child"
+            else:
+                flash(f"{child.first_name} is recorded as found.", "success")
+                return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("report/found.html", child=child, episode=episode, values=values,
+                           errors=errors, now=clock.london(clock.now())), (
+        400 if errors else 200)
+
+
+def _grant(*child_ids: int) -> None:
+    """Let this session report the children it has just found or added, though the user
+    may not otherwise see them (a carer's children belong to the council)."""
+    granted = session_store.get("report_grants", [])
+    session_store["report_grants"] = (granted + [i for i in child_ids
+                                                 if i not in granted])[-SEARCH_LIMIT:]
+
+
+def _date(day, month, year) -> dt.date | None:
+    try:
+        return dt.date(int(year), int(month), int(day))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,161 @@
+"""A work item: its case and child beside its form; claim, release, reassign, save a draft,
+complete. Every change is an engine command; this module only reads and renders."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from engine import assignment, audit
+from engine.commands import (
+    ClaimWorkItem,
+    CompleteWorkItem,
+    ReassignWorkItem,
+    ReleaseWorkItem,
+    SaveDraft,
+)
+from engine.commands.drafts import draft_for
+from engine.commands.reassign import REASSIGN_ROLES
+from engine.errors import AlreadyClaimed, AlreadyCompleted, Conflict, InvalidInput, NotPermitted
+from engine.executor import run
+from engine.models import User, WorkItem
+
+from .. import formfields
+from ..access import actor, can_see_case, role_required
+from ..database import get_session, transaction
+from . import bp
+
+
+def _item_or_404(session, item_id: int) -> WorkItem:
+    item = session.get(WorkItem, item_id)
+    if item is None:
+        abort(404)
+    if item.assignee_id != current_user.id and not can_see_case(session, current_user,
+                                                                 item.case_id):
+        abort(404)
+    return item
+
+
+@bp.route("/work/<int:item_id>")
+@role_required()
+def show(item_id: int):
+    session = get_session()
+    item = _item_or_404(session, item_id)
+    draft = draft_for(session, item, current_user.id) if item.state == "open" else None
+    with transaction() as db:
+        audit.record(db, actor(), "work_item.viewed", "work_item", item.id,
+                     case_id=item.case_id, child_id=item.case.child_id)
+    return _render(item, values=draft.data if draft else {}, draft=draft)
+
+
+def _render(item: WorkItem, *, values: dict, errors: dict | None = None, status: int = 200,
+            draft=None, completed_by_other: bool = False, problem: str | None = None):
+    session = get_session()
+    errors = errors or {}
+    fields = formfields.fields(item.form_key, values, errors) if item.form_key else []
+    names = {u.id: u.name for u in session.scalars(select(User).where(
+        User.id.in_([i for i in (item.assignee_id,) if i])))}
+    candidates = []
+    if current_user.role_keys & REASSIGN_ROLES and item.state == "open":
+        candidates = assignment.candidate_users(session, item.case, item.role)
+    return render_template(
+        "tasks/show.html", item=item, case=item.case, child=item.case.child,
+        episode=item.case.episode, fields=fields, errors=errors,
+        error_order=[f["name"] for f in fields] + ["_form", "to_user_id", "reason"],
+        form=formfields.definition(item.form_key) if item.form_key else None,
+        assignee_name=names.get(item.assignee_id), draft=draft, candidates=candidates,
+        completed_by_other=completed_by_other, problem=problem,
+        may_act=item.state == "open" and (item.assignee_id in (None, current_user.id))
+        and (item.assignee_id == current_user.id or item.role in current_user.role_keys),
+    ), status
+
+
+@bp.route("/work/<int:item_id>", methods=["POST"])
+@role_required()
+def submit(item_id: int):
+    session = get_session()
+    item = _item_or_404(session, item_id)
+    values = formfields.values_from(item.form_key, request.form) if item.form_key else {}
+    action = request.form.get("action", "complete")
+    try:
+        if action == "save_draft":
+            run(session, SaveDraft(item.id, values), actor())
+            flash("Your draft is saved. Only you can see it.", "success")
+            return redirect(url_for("tasks.show", item_id=item.id))
+        data = formfields.data_from(item.form_key, values) if item.form_key else {}
+        revision = request.form.get("revision", type=int)
+        run(session, CompleteWorkItem(item.id, data, expected_revision=revision), actor())
+    except InvalidInput as exc:
+        return _render(item, values=values, errors=exc.errors or {"_form": [str(exc)]},
+                       status=400)
+    except AlreadyCompleted as exc:
+        session.rollback()
+        return _render(session.get(WorkItem, item.id), values=values, status=409,
+                       completed_by_other=True,
+                       problem=f"{exc.by} completed this work at {_london(exc.at)}. "
+                               "What you typed is below so that you can copy it.")
+    except (Conflict, NotPermitted) as exc:
+        session.rollback()
+        return _render(session.get(WorkItem, item.id), values=values, status=409,
+                       problem=_sentence(exc) + " What you typed is below.")
+    flash(f"‘{item.name}’ is complete.", "success")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/work/<int:item_id>/claim", methods=["POST"])
+@role_required()
+def claim(item_id: int):
+    return _simple(item_id, ClaimWorkItem, "You have claimed this work.")
+
+
+@bp.route("/work/<int:item_id>/release", methods=["POST"])
+@role_required()
+def release(item_id: int):
+    return _simple(item_id, ReleaseWorkItem, "You have given this work back to the team.")
+
+
+def _simple(item_id: int, command, done: str):
+    session = get_session()
+    item = _item_or_404(session, item_id)
+    try:
+        run(session, command(item.id), actor())
+    except AlreadyClaimed as exc:
+        flash(f"{exc.by} has already claimed this work.", "info")
+    except (Conflict, NotPermitted) as exc:
+        flash(_sentence(exc), "info")
+    else:
+        flash(done, "success")
+    return redirect(url_for("tasks.show", item_id=item_id))
+
+
+@bp.route("/work/<int:item_id>/reassign", methods=["POST"])
+@role_required(*REASSIGN_ROLES)
+def reassign(item_id: int):
+    session = get_session()
+    item = _item_or_404(session, item_id)
+    to_user = request.form.get("to_user_id", type=int)
+    reason = request.form.get("reason", "")
+    try:
+        run(session, ReassignWorkItem(item.id, to_user or 0, reason), actor())
+    except InvalidInput as exc:
+        session.rollback()
+        return _render(session.get(WorkItem, item.id), values={}, errors=exc.errors,
+                       status=400)
+    except (Conflict, NotPermitted) as exc:
+        flash(_sentence(exc), "info")
+        return redirect(url_for("tasks.show", item_id=item_id))
+    name = session.get(User, to_user).name
+    flash(f"This work is now {name}'s.", "success")
+    return redirect(url_for("tasks.show", item_id=item_id))
+
+
+def _london(when) -> str:
+    from ..templating import london
+
+    return london(when)
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return (text[:1].upper() + text[1:]).rstrip(".") + "."
