@@ -28,6 +28,11 @@ class Filters:
             query = query.where(table.case_id.in_(visible))
         if self.team and table is WorkItem:
             query = query.where(WorkItem.role == self.team)
+        elif self.team:
+            # a timer belongs to the team whose task it bounds
+            query = query.where(select(WorkItem.id).where(
+                WorkItem.case_id == Timer.case_id, WorkItem.task_id == Timer.bounds_task_id,
+                WorkItem.role == self.team).exists())
         if (self.organisation_id is not None or self.risk_grade) and not case_joined:
             query = query.join(Case, Case.id == table.case_id)
         if self.organisation_id is not None:

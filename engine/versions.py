@@ -45,6 +45,10 @@ def published_ids(session) -> set[str]:
     return set(session.scalars(select(ProcessVersion.process_id).distinct()))
 
 
+def drafts(session) -> dict[str, ProcessDraft]:
+    return {d.filename: d for d in session.scalars(select(ProcessDraft))}
+
+
 def get_draft(session, filename: str) -> ProcessDraft | None:
     return session.scalar(select(ProcessDraft).where(ProcessDraft.filename == filename))
 

@@ -67,4 +67,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(report_bp)
     app.register_blueprint(children_bp)
     app.register_blueprint(cases_bp)
+
+    from .diagrams import bp as diagrams_bp
+    from .modeller import bp as modeller_bp
+
+    app.register_blueprint(modeller_bp)
+    app.register_blueprint(diagrams_bp)
     return app

@@ -65,6 +65,10 @@ def navigation() -> list[dict]:
     if not current_user.is_authenticated:
         return []
     links = [("Inbox", "inbox.index"), ("Report a missing child", "report.find_child")]
+    if "process_owner" in current_user.role_keys:
+        links.append(("Diagrams", "modeller.index"))
+    if current_user.role_keys & {"team_manager", "service_manager"}:
+        links.append(("Where cases are", "diagrams.index"))
     items = []
     for text, endpoint in links:
         try:

@@ -61,6 +61,16 @@ def test_filters(session, three_cases, fake_clock, filters, first_open):
     assert (counts["first"].open if "first" in counts else 0) == first_open
 
 
+def test_team_filter_keeps_the_timers_bounding_that_teams_tasks(session, three_cases,
+                                                               fake_clock):
+    police = process_page.element_counts(session, "simple", fake_clock.now(),
+                                         Filters(team="police"))
+    assert police["first_deadline"].timers == 2
+    managers = process_page.element_counts(session, "simple", fake_clock.now(),
+                                           Filters(team="team_manager"))
+    assert "first_deadline" not in managers
+
+
 def test_only_visible_cases_count(session, three_cases, fake_clock):
     _, ids = three_cases
     visible = select(Case.id).where(Case.id == ids[1])

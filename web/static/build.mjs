@@ -20,7 +20,8 @@ await esbuild.build({
   entryPoints: {
     modeller: path.join(here, 'src', 'modeller.js'),
     viewer: path.join(here, 'src', 'viewer.js'),
-    dmn: path.join(here, 'src', 'dmn.js')
+    dmn: path.join(here, 'src', 'dmn.js'),
+    migrate: path.join(here, 'src', 'migrate.js')
   },
   bundle: true,
   minify: true,
