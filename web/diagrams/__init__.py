@@ -10,6 +10,8 @@ from . import routes  # noqa: E402,F401
 
 @bp.record_once
 def _register_globals(state):
+    from . import csp
     from .routes import case_diagram
 
     state.app.add_template_global(case_diagram, "case_diagram")
+    csp.init_app(state.app)

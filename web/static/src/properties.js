@@ -93,12 +93,14 @@ const DeadlineEntry = PropertyEntry('deadline', 'Deadline', 'text');
 const RulesEntry = PropertyEntry('rules', 'Rule ids', 'rules');
 
 function group(entries) {
-  return { id: 'safeguard', label: 'Safeguard Flow', entries };
+  return { id: 'safeguard', label: 'Safeguard Flow', entries, shouldOpen: true };
 }
 
 export default function SafeguardPropertiesProvider(propertiesPanel) {
   propertiesPanel.registerProvider(400, this);
-  this.getGroups = (element) => (groups) => {
+}
+SafeguardPropertiesProvider.prototype.getGroups = function(element) {
+  return (groups) => {
     if (is(element, 'bpmn:Lane')) {
       groups.unshift(group([
         { id: 'sg-role', element, component: RoleEntry, isEdited: isSelectEntryEdited }
@@ -116,7 +118,7 @@ export default function SafeguardPropertiesProvider(propertiesPanel) {
     }
     return groups;
   };
-}
+};
 SafeguardPropertiesProvider.$inject = ['propertiesPanel'];
 
 export const SafeguardPropertiesModule = {
