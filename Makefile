@@ -53,6 +53,7 @@ check: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/complete_step.py
+	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/process_page.py
 
 clean:

@@ -52,6 +52,7 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
 
+    from .api import bp as api_bp
     from .assets import bp as assets_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
@@ -67,6 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(report_bp)
     app.register_blueprint(children_bp)
     app.register_blueprint(cases_bp)
+    app.register_blueprint(api_bp)
 
     from .diagrams import bp as diagrams_bp
     from .modeller import bp as modeller_bp

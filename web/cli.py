@@ -207,3 +207,31 @@ def processes_migrate(ctx, process_id, dry_run):
 
 if __name__ == "__main__":
     main()
+
+
+@main.group("api-key")
+def api_key_group():
+    """Keys other systems use on /api/v1."""
+
+
+@api_key_group.command("create")
+@click.option("--org", "org_code", required=True, help="Organisation code, e.g. cumbria-police.")
+@click.option("--role", "roles", multiple=True, required=True, help="A role key; repeatable.")
+@click.option("--name", required=True, help="Which system holds the key.")
+@click.pass_context
+def api_key_create(ctx, org_code, roles, name):
+    """Make a key bound to an organisation and roles; prints it once (only its hash is kept)."""
+    from engine.assignment import ROLES
+    from engine.models import Organisation
+
+    from .api import keys
+
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise click.BadParameter(f"unknown role {', '.join(unknown)}", param_hint="--role")
+    with _session(ctx) as session, session.begin():
+        org = session.query(Organisation).filter_by(code=org_code).one_or_none()
+        if org is None:
+            raise click.BadParameter(f"no organisation '{org_code}'", param_hint="--org")
+        _, plain = keys.create(session, organisation_id=org.id, roles=list(roles), name=name)
+    click.echo(plain)

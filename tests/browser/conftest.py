@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.web.conftest import make_child, make_org, make_user  # noqa: F401 (fixtures)
+from tests.web.conftest import (  # noqa: F401 (fixtures shared with the web tests)
+    make_child,
+    make_org,
+    make_user,
+    world,
+)
 from web import create_app
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")

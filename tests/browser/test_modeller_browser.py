@@ -15,7 +15,7 @@ from .conftest import sign_in
 simple_published = diagram_fixtures.simple_published
 cases_on_simple = diagram_fixtures.cases_on_simple
 
-CANVAS = [".sg-canvas", ".sg-properties"]
+CANVAS = [".sg-canvas"]
 
 
 @pytest.fixture
@@ -117,6 +117,7 @@ def test_broken_diagram_shows_its_error_on_the_element(page, live_server, make_u
     assert "form 'gone' does not exist" in problem.inner_text()
     problem.click()
     assert "selected" in page.get_attribute(".djs-element[data-element-id='first']", "class")
+    assert_accessible(page, exclude=CANVAS)  # the problem list and the task's panel
     assert errors == []
 
 

@@ -95,7 +95,13 @@ def submit(item_id: int):
                        completed_by_other=True,
                        problem=f"{exc.by} completed this work at {_london(exc.at)}. "
                                "What you typed is below so that you can copy it.")
-    except (Conflict, NotPermitted) as exc:
+    except Conflict:
+        session.rollback()
+        return _render(session.get(WorkItem, item.id), values=values, status=409,
+                       problem="Someone else changed this case after you opened this page. "
+                               "Check what is new, then complete the form again: what you "
+                               "typed is below.")
+    except NotPermitted as exc:
         session.rollback()
         return _render(session.get(WorkItem, item.id), values=values, status=409,
                        problem=_sentence(exc) + " What you typed is below.")

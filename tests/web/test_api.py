@@ -1,0 +1,176 @@
+import datetime as dt
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from engine import forms
+from engine.models import ApiKey, AuditEvent, Episode, WorkItem
+from web.api import keys
+
+from .conftest import open_items
+
+
+@pytest.fixture
+def api_key(session):
+    def make(org, *roles):
+        with session.begin():
+            _, plain = keys.create(session, organisation_id=org.id, roles=list(roles),
+                                   name="Test system")
+        return {"Authorization": f"Bearer {plain}"}
+
+    return make
+
+
+def _report(fake_clock):
+    report = dict(forms.load("missing_report")["example"])
+    seen = fake_clock.now() - dt.timedelta(minutes=40)
+    report.update(last_seen_at=seen.isoformat(),
+                  checks_deadline=(seen + dt.timedelta(minutes=20)).isoformat())
+    report.pop("reported_at", None)
+    return report
+
+
+def test_keys_are_stored_hashed(world, api_key, session):
+    headers = api_key(world.police_org, "police")
+    plain = headers["Authorization"].split()[1]
+    stored = session.query(ApiKey).one()
+    assert plain not in (stored.key_hash, stored.prefix)
+    assert len(stored.key_hash) == 64
+
+
+def test_no_key_or_a_bad_key_is_refused_as_problem_json(client, world, api_key):
+    api_key(world.police_org, "police")
+    for headers in ({}, {"Authorization": "Bearer sgf_nope_nope"},
+                    {"Authorization": "Basic abc"}):
+        response = client.get("/api/v1/work-items", headers=headers)
+        assert response.status_code == 401
+        assert response.mimetype == "application/problem+json"
+        assert response.json["status"] == 401
+
+
+def test_report_an_episode_and_errors_field_by_field(client, world, api_key, fake_clock,
+                                                     session):
+    headers = api_key(world.police_org, "police")
+    response = client.post("/api/v1/episodes", headers=headers,
+                           json={"child_id": world.child.id, "report": _report(fake_clock)})
+    assert response.status_code == 201, response.json
+    session.rollback()
+    episode = session.get(Episode, response.json["episode_id"])
+    assert episode.police_org_id == world.police_org.id
+    bad = dict(_report(fake_clock))
+    del bad["clothing"]
+    bad["category"] = "X"
+    response = client.post("/api/v1/episodes", headers=headers,
+                           json={"child_id": world.child.id, "report": bad})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    fields = {e["field"]: e["messages"] for e in response.json["errors"]}
+    assert fields["clothing"] == ["Enter what the child was wearing and had with them"]
+    assert "category" in fields
+    assert client.post("/api/v1/episodes", headers=headers, data="nope").status_code == 422
+
+
+def test_roles_bind_the_key(client, world, api_key, fake_clock):
+    health = api_key(world.council, "health")
+    response = client.post("/api/v1/episodes", headers=health,
+                           json={"child_id": world.child.id, "report": _report(fake_clock)})
+    assert response.status_code == 403
+    assert response.json["detail"] == "your role cannot report a child missing"
+
+
+def test_list_claim_complete_and_conflict(client, world, api_key, session):
+    headers = api_key(world.police_org, "police")
+    team = client.get("/api/v1/work-items?scope=team", headers=headers).json
+    police_ids = {i.id for i in open_items(session, role="police")}
+    assert {i["id"] for i in team["items"]} == police_ids
+    item = next(i for i in team["items"] if i["form_key"] == "grade_risk")
+    claimed = client.post(f"/api/v1/work-items/{item['id']}/claim", headers=headers)
+    assert claimed.status_code == 200 and claimed.json["assignee_id"] is not None
+    mine = client.get("/api/v1/work-items?scope=mine", headers=headers).json
+    assert [i["id"] for i in mine["items"]] == [item["id"]]
+    invalid = client.post(f"/api/v1/work-items/{item['id']}/complete", headers=headers,
+                          json={"data": {"risk_grade": "purple"}})
+    assert invalid.status_code == 422
+    assert {e["field"] for e in invalid.json["errors"]} >= {"risk_grade", "risk_reason",
+                                                             "ce_linked"}
+    data = forms.load("grade_risk")["example"]
+    done = client.post(f"/api/v1/work-items/{item['id']}/complete", headers=headers,
+                       json={"data": data})
+    assert done.status_code == 200 and done.json["state"] == "completed"
+    again = client.post(f"/api/v1/work-items/{item['id']}/complete", headers=headers,
+                        json={"data": data})
+    assert again.status_code == 409
+    assert again.json["completed_by"] == "Test system"
+
+
+def test_stale_revision_is_a_conflict(client, world, api_key, session):
+    headers = api_key(world.police_org, "police")
+    item = next(i for i in open_items(session, role="police") if i.form_key == "grade_risk")
+    response = client.post(f"/api/v1/work-items/{item.id}/complete", headers=headers,
+                           json={"data": forms.load("grade_risk")["example"],
+                                 "expected_revision": 0})
+    assert response.status_code == 409
+    session.rollback()
+    assert session.get(WorkItem, item.id).state == "open"
+
+
+def test_other_organisations_cannot_see_or_act(client, world, api_key, session):
+    headers = api_key(world.other_police_org, "police")
+    item = open_items(session, role="police")[0]
+    assert client.get("/api/v1/work-items?scope=team", headers=headers).json["items"] == []
+    assert client.post(f"/api/v1/work-items/{item.id}/claim",
+                       headers=headers).status_code == 404
+    assert client.get(f"/api/v1/cases/{world.case.id}", headers=headers).status_code == 404
+    found = client.post(f"/api/v1/episodes/{world.episode.id}/found", headers=headers,
+                        json={"found_at": "2026-03-02T08:55:00+00:00"})
+    assert found.status_code == 404
+
+
+def test_read_a_case_is_audited(client, world, api_key, session):
+    headers = api_key(world.police_org, "police")
+    response = client.get(f"/api/v1/cases/{world.case.id}", headers=headers)
+    assert response.status_code == 200
+    assert response.json["stage"] == "report"
+    assert any(i["name"] == "Grade the risk" for i in response.json["work_items"])
+    session.rollback()
+    assert session.query(AuditEvent).filter_by(action="case.viewed").count() == 1
+
+
+def test_r20_report_found_delivers_child_found(client, world, api_key, session):
+    headers = api_key(world.police_org, "police")
+    bad = client.post(f"/api/v1/episodes/{world.episode.id}/found", headers=headers,
+                      json={"found_at": "yesterday"})
+    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "found_at"
+    ok = client.post(f"/api/v1/episodes/{world.episode.id}/found", headers=headers,
+                     json={"found_at": "2026-03-02T08:55:00+00:00", "found_where": "Park"})
+    assert ok.status_code == 200, ok.json
+    session.rollback()
+    assert session.query(Episode.found_at).filter_by(id=world.episode.id).scalar() == \
+        dt.datetime(2026, 3, 2, 8, 55, tzinfo=dt.UTC)
+
+
+def test_find_children(client, world, api_key):
+    headers = api_key(world.police_org, "police")
+    found = client.get("/api/v1/children?last_name=example&date_of_birth=2011-05-14",
+                       headers=headers)
+    assert [c["id"] for c in found.json["children"]] == [world.child.id]
+    assert client.get("/api/v1/children", headers=headers).status_code == 422
+
+
+def test_unknown_api_path_is_problem_json(client, world, api_key):
+    headers = api_key(world.police_org, "police")
+    response = client.get("/api/v1/nothing-here", headers=headers)
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+
+
+def test_openapi_document_is_generated_from_the_routes(client, app):
+    doc = client.get("/api/v1/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    api_rules = {r.rule.replace("<int:", "{").replace(">", "}")
+                 for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
+    assert api_rules == set(doc["paths"])
+    assert doc["paths"]["/api/v1/work-items/{item_id}/complete"]["post"]["responses"]["422"]
+    form_schema = doc["components"]["schemas"]["Form_grade_risk"]
+    Draft202012Validator.check_schema(form_schema)
+    assert set(form_schema["properties"]) >= {"risk_grade", "risk_reason"}

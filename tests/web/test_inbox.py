@@ -1,0 +1,101 @@
+import datetime as dt
+import re
+
+from engine.models import WorkItem
+
+from .conftest import open_items, sign_in
+
+
+def _task_links(html):
+    return re.findall(r'href="/work/(\d+)"', html)
+
+
+def test_team_work_lists_unclaimed_items_for_my_role_in_my_force(client, world, session):
+    police_items = open_items(session, role="police")
+    assert police_items
+    sign_in(client, world.police.email)
+    html = client.get("/?tab=team").get_data(as_text=True)
+    assert sorted(map(int, _task_links(html))) == sorted(i.id for i in police_items)
+    assert "Ava Example" in html
+    assert "My work" in html and "Team work" in html
+
+
+def test_other_force_and_other_council_see_nothing(client, world, session):
+    for user in (world.other_police, world.outsider):
+        client.post("/sign-out")
+        sign_in(client, user.email)
+        assert _task_links(client.get("/?tab=team").get_data(as_text=True)) == []
+        assert _task_links(client.get("/?tab=mine").get_data(as_text=True)) == []
+
+
+def test_my_work_holds_what_is_assigned_to_me(client, world, session):
+    item = open_items(session, role="police")[0]
+    sign_in(client, world.police.email)
+    client.post(f"/work/{item.id}/claim")
+    mine = client.get("/?tab=mine").get_data(as_text=True)
+    team = client.get("/?tab=team").get_data(as_text=True)
+    assert str(item.id) in _task_links(mine)
+    assert str(item.id) not in _task_links(team)
+
+
+def test_due_tags_relative_times_and_overdue_count(client, world, session, fake_clock):
+    items = open_items(session, role="police")
+    with session.begin():
+        first, second = (session.get(WorkItem, i.id) for i in items[:2])
+        first.due_at = fake_clock.now() - dt.timedelta(days=2, hours=1)
+        second.due_at = fake_clock.now() + dt.timedelta(hours=3, minutes=5)
+    sign_in(client, world.police.email)
+    html = client.get("/?tab=team").get_data(as_text=True)
+    assert "2 days overdue" in html
+    assert "in 3 hours" in html
+    assert "Overdue" in html and "Due soon" in html
+    assert "1 item is overdue: 0 in My work and 1 in Team work" in html
+    # soonest due first: the overdue item leads
+    assert _task_links(html)[0] == str(first.id)
+    overdue_only = client.get("/?tab=team&due=overdue").get_data(as_text=True)
+    assert _task_links(overdue_only) == [str(first.id)]
+    soon_only = client.get("/?tab=team&due=soon").get_data(as_text=True)
+    assert _task_links(soon_only) == [str(second.id)]
+
+
+def test_due_times_are_shown_in_london_time(client, world, session, fake_clock):
+    item = open_items(session, role="police")[0]
+    with session.begin():
+        session.get(WorkItem, item.id).due_at = dt.datetime(2026, 7, 1, 11, 0, tzinfo=dt.UTC)
+    sign_in(client, world.police.email)
+    html = client.get("/?tab=team").get_data(as_text=True)
+    assert "1 July 2026 12:00pm" in html  # BST
+
+
+def test_filters_by_role_and_stage(client, world, session, make_user):
+    both = make_user("police", "mach", org=world.police_org)
+    sign_in(client, both.email)
+    police = {str(i.id) for i in open_items(session, role="police")}
+    html = client.get("/?tab=team&role=police").get_data(as_text=True)
+    assert set(_task_links(html)) == police
+    html = client.get("/?tab=team&stage=no-such-stage").get_data(as_text=True)
+    assert _task_links(html) == []
+    assert "Try removing the filters" in html
+
+
+def test_pagination(client, world, session):
+    from engine.models import WorkItem as W
+
+    base = open_items(session, role="police")[0]
+    with session.begin():
+        for n in range(30):
+            session.add(W(case_id=base.case_id, task_id=f"extra-{n}", process_id="report",
+                          element_id="x", name=f"Extra {n}", role="police"))
+    sign_in(client, world.police.email)
+    first = client.get("/?tab=team").get_data(as_text=True)
+    second = client.get("/?tab=team&page=2").get_data(as_text=True)
+    assert len(_task_links(first)) == 25
+    assert len(_task_links(second)) == 30 + len(open_items(session, role="police")) - 30 - 25
+    assert not set(_task_links(first)) & set(_task_links(second))
+    assert 'rel="next"' in first
+
+
+def test_process_owner_has_no_case_work(client, world):
+    sign_in(client, world.process_owner.email)
+    html = client.get("/").get_data(as_text=True)
+    assert "no work for you here" in html

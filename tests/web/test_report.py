@@ -1,0 +1,151 @@
+from engine.models import AuditEvent, Case, Child, Episode
+
+from .conftest import sign_in
+
+REPORT = {
+    "category": "M", "risk_of_serious_harm": "no", "ce_risk_suspected": "no",
+    "reasonable_checks": ["searched_home", "called_child"],
+    "checks_deadline": "2026-03-02T08:50", "last_seen_at": "2026-03-02T08:30",
+    "last_seen_where": "Near the home", "with_whom": "Not known", "clothing": "Grey hoodie",
+    "description": "Slim build", "photo_consent": "yes", "medical": "None known",
+    "circumstances": "Did not return", "associates": "Friends in Carlisle",
+    "risk_assessment": "Medium",
+}
+
+
+def test_r1_r3_r4_carer_finds_child_and_reports(client, world, session):
+    sign_in(client, world.carer.email)
+    found = client.post("/report", data={"name": "Example", "dob-day": "14",
+                                         "dob-month": "5", "dob-year": "2011"})
+    assert f'/report/children/{world.child.id}' in found.get_data(as_text=True)
+    form = client.get(f"/report/children/{world.child.id}").get_data(as_text=True)
+    assert "Is the child missing, or away from placement without authorisation?" in form
+    assert "Which reasonable checks have you done?" in form
+    assert "Has the person with parental responsibility agreed to a photo" in form
+    response = client.post(f"/report/children/{world.child.id}", data=REPORT)
+    assert response.status_code == 302
+    session.rollback()
+    episode = session.query(Episode).order_by(Episode.id.desc()).first()
+    assert episode.category == "M" and episode.report["photo_consent"] is True
+    assert episode.last_seen_at.isoformat() == "2026-03-02T08:30:00+00:00"  # GMT
+    assert episode.police_org_id == world.police_org.id or episode.police_org_id is None
+    case = session.query(Case).filter_by(episode_id=episode.id).one()
+    assert response.headers["Location"] == f"/cases/{case.id}"
+
+
+def test_r3_checks_required_unless_risk_and_input_kept(client, world):
+    sign_in(client, world.carer.email)
+    data = {k: v for k, v in REPORT.items() if k not in ("reasonable_checks",
+                                                         "checks_deadline")}
+    data["clothing"] = "Kept clothing text"
+    response = client.post(f"/report/children/{world.child.id}", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Select the reasonable checks you have done" in html
+    assert "Kept clothing text" in html
+    risky = dict(data, risk_of_serious_harm="yes")
+    assert client.post(f"/report/children/{world.child.id}", data=risky).status_code == 302
+
+
+def test_a_child_can_be_added_then_reported(client, world, session):
+    sign_in(client, world.carer.email)
+    bad = client.post("/report/new-child", data={"first_name": "Zed",
+                                                 "date_of_birth-day": "31",
+                                                 "date_of_birth-month": "2",
+                                                 "date_of_birth-year": "2012"})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 400
+    assert "Enter the child&#39;s last name" in html or "Enter the child's last name" in html
+    assert "Date of birth must be a real date" in html
+    assert 'value="Zed"' in html
+    good = client.post("/report/new-child", data={
+        "first_name": "Zed", "last_name": "New", "date_of_birth-day": "1",
+        "date_of_birth-month": "2", "date_of_birth-year": "2012",
+        "legal_status": "care_order", "responsible_org_id": world.council.id,
+        "flags": ["ce_risk"]})
+    assert good.status_code == 302
+    session.rollback()
+    child = session.query(Child).filter_by(first_name="Zed").one()
+    assert child.flags == {"ce_risk": True}
+    assert good.headers["Location"] == f"/report/children/{child.id}"
+    assert client.get(good.headers["Location"]).status_code == 200
+
+
+def test_report_refusals(client, world):
+    assert client.get("/report").status_code == 302
+    sign_in(client, world.process_owner.email)
+    assert client.get("/report").status_code == 403
+    assert client.post(f"/report/children/{world.child.id}", data=REPORT).status_code == 403
+    client.post("/sign-out")
+    sign_in(client, world.other_police.email)  # may report, but has not found this child
+    assert client.get(f"/report/children/{world.child.id}").status_code == 404
+    assert "Report Ava" not in client.post("/report", data={"name": "Ava"}).get_data(
+        as_text=True)
+    # with the exact last name and date of birth, any reporter finds the child
+    exact = client.post("/report", data={"name": "Example", "dob-day": "14",
+                                         "dob-month": "5", "dob-year": "2011"})
+    assert "Report Ava Example missing" in exact.get_data(as_text=True)
+
+
+def test_r20_report_found_from_the_child_page(client, world, session, fake_clock):
+    import datetime as dt
+
+    sign_in(client, world.police.email)
+    page = client.get(f"/children/{world.child.id}").get_data(as_text=True)
+    assert f"/episodes/{world.episode.id}/found" in page
+    fake_clock.advance(minutes=15)
+    response = client.post(f"/episodes/{world.episode.id}/found",
+                           data={"found_at": "2026-03-02T09:10", "found_where": "Park",
+                                 "not_missing": "no"})
+    assert response.status_code == 302
+    session.rollback()
+    found_at = session.query(Episode.found_at).filter_by(id=world.episode.id).scalar()
+    assert found_at == dt.datetime(2026, 3, 2, 9, 10, tzinfo=dt.UTC)
+    future = client.post(f"/episodes/{world.episode.id}/found",
+                         data={"found_at": "2030-01-01T10:00"})
+    assert future.status_code == 400
+
+
+def test_child_page_shows_details_episodes_work_and_timeline(client, world, session):
+    sign_in(client, world.sw.email)
+    response = client.get(f"/children/{world.child.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Sam Social Worker" in html  # allocated
+    assert "Ce risk" in html
+    assert "Still missing" in html
+    assert "Grade the risk" in html  # open work
+    assert "Reported" in html and "Chris Carer" in html  # timeline from the audit trail
+    session.rollback()
+    assert session.query(AuditEvent).filter_by(action="child.viewed").count() == 1
+
+
+def test_child_and_case_pages_refuse_outsiders(client, world):
+    sign_in(client, world.outsider.email)
+    assert client.get(f"/children/{world.child.id}").status_code == 404
+    assert client.get(f"/cases/{world.case.id}").status_code == 404
+    client.post("/sign-out")
+    sign_in(client, world.process_owner.email)
+    assert client.get(f"/children/{world.child.id}").status_code == 404
+
+
+def test_case_page_shows_stage_work_and_timers(client, world, session):
+    sign_in(client, world.police.email)
+    response = client.get(f"/cases/{world.case.id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Current stage" in html and "Report" in html
+    assert "Grade the risk" in html
+    assert "Timers" in html
+    session.rollback()
+    assert session.query(AuditEvent).filter_by(action="case.viewed").count() == 1
+
+
+def test_home_office_sees_only_restricted_children(client, world, make_org, make_user,
+                                                   make_child, session):
+    ho = make_org("ho", kind="home_office")
+    officer = make_user("home_office", org=ho)
+    sign_in(client, officer.email)
+    assert client.get(f"/children/{world.child.id}").status_code == 404
+    restricted = make_child(world.council, flags={"subject_to_restriction": True})
+    assert client.get(f"/children/{restricted.id}").status_code == 200

@@ -1,0 +1,264 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import g, jsonify, request
+from sqlalchemy import select
+
+from engine import audit, clock
+from engine.commands import ClaimWorkItem, CompleteWorkItem, ReportEpisode, ReportFound
+from engine.errors import (
+    AlreadyClaimed,
+    AlreadyCompleted,
+    Conflict,
+    EngineError,
+    InvalidInput,
+    NotFound,
+    NotPermitted,
+)
+from engine.executor import Actor, run
+from engine.models import Case, Child, Episode, Timer, WorkItem
+
+from .. import csrf
+from ..access import can_see_case, can_see_child
+from ..database import get_session, transaction
+from ..inbox.queries import PAGE_SIZE, Filters, page_of_items
+from . import bp, keys
+from .problems import problem
+from .registry import document, register
+
+csrf.exempt(bp)  # API calls carry a key, not a cookie: CSRF cannot reach them
+
+ID = {"type": "integer"}
+DATETIME = {"type": "string", "format": "date-time"}
+WORK_ITEM = {"type": "object", "properties": {
+    "id": ID, "case_id": ID, "name": {"type": "string"}, "role": {"type": "string"},
+    "form_key": {"type": ["string", "null"]}, "state": {"type": "string"},
+    "assignee_id": {"type": ["integer", "null"]}, "due_at": {"type": ["string", "null"]},
+    "completed_by": {"type": ["string", "null"]}, "completed_at": {"type": ["string", "null"]},
+    "form_schema": {"type": ["string", "null"],
+                    "description": "#/components/schemas/Form_<form_key> validates `data`"}}}
+CASE = {"type": "object", "properties": {
+    "id": ID, "process_id": {"type": "string"}, "status": {"type": "string"},
+    "stage": {"type": ["string", "null"]}, "revision": ID, "child_id": ID,
+    "episode_id": {"type": ["integer", "null"]},
+    "work_items": {"type": "array", "items": WORK_ITEM},
+    "timers": {"type": "array", "items": {"type": "object", "properties": {
+        "name": {"type": "string"}, "state": {"type": "string"}, "due_at": DATETIME}}}}}
+
+
+@bp.before_request
+def authenticate():
+    if request.endpoint == "api.openapi":
+        return None
+    header = request.headers.get("Authorization", "")
+    scheme, _, presented = header.partition(" ")
+    user = keys.user_for(get_session(), presented.strip()) if scheme == "Bearer" else None
+    if user is None:
+        response = problem(401, "Send a valid API key as 'Authorization: Bearer <key>'")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    g.api_user = user
+    return None
+
+
+@bp.errorhandler(EngineError)
+def engine_error(exc):
+    if isinstance(exc, InvalidInput):
+        return problem(422, str(exc), errors=exc.errors)
+    if isinstance(exc, AlreadyCompleted):
+        return problem(409, str(exc), completed_by=exc.by,
+                       completed_at=exc.at.isoformat() if exc.at else None)
+    if isinstance(exc, AlreadyClaimed):
+        return problem(409, str(exc), claimed_by=exc.by)
+    if isinstance(exc, Conflict):
+        return problem(409, str(exc))
+    if isinstance(exc, NotPermitted):
+        return problem(403, str(exc))
+    if isinstance(exc, NotFound):
+        return problem(404, str(exc))
+    return problem(400, str(exc))
+
+
+def _actor() -> Actor:
+    return Actor.for_user(g.api_user)
+
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput("send a JSON object", {"_body": ["Send a JSON object"]})
+    return body
+
+
+def _item(item_id: int) -> WorkItem:
+    session = get_session()
+    item = session.get(WorkItem, item_id)
+    if item is None or (item.assignee_id != g.api_user.id
+                        and not can_see_case(session, g.api_user, item.case_id)):
+        raise NotFound(f"there is no work item {item_id} you can see")
+    return item
+
+
+def _iso(when):
+    return when.astimezone(dt.UTC).isoformat() if when else None
+
+
+def _item_json(item: WorkItem) -> dict:
+    return {"id": item.id, "case_id": item.case_id, "name": item.name, "role": item.role,
+            "form_key": item.form_key, "state": item.state, "assignee_id": item.assignee_id,
+            "due_at": _iso(item.due_at), "completed_by": item.completed_by,
+            "completed_at": _iso(item.completed_at),
+            "form_schema": f"#/components/schemas/Form_{item.form_key}"
+            if item.form_key else None}
+
+
+@register(bp, "/openapi.json", "GET", "This document", response={"type": "object"})
+def openapi():
+    return jsonify(document())
+
+
+@register(bp, "/episodes", "POST", "Report a child missing or away (R1, R3, R4)",
+          request={"type": "object", "required": ["child_id", "report"], "properties": {
+              "child_id": ID, "police_org_id": ID,
+              "report": {"$ref": "#/components/schemas/Form_missing_report"}}},
+          response={"type": "object", "properties": {"episode_id": ID, "case_id": ID}},
+          status=201, errors=(403, 404, 422))
+def report_episode():
+    body = _body()
+    child_id = body.get("child_id")
+    if not isinstance(child_id, int):
+        raise InvalidInput("child_id is missing", {"child_id": ["Give the child's id"]})
+    if not isinstance(body.get("report"), dict):
+        raise InvalidInput("report is missing", {"report": ["Give the report object"]})
+    session = get_session()
+    episode = run(session, ReportEpisode(child_id, body["report"],
+                                         police_org_id=body.get("police_org_id")), _actor())
+    case_id = session.scalar(select(Case.id).where(Case.episode_id == episode.id,
+                                                   Case.process_id == "episode"))
+    return jsonify({"episode_id": episode.id, "case_id": case_id}), 201
+
+
+@register(bp, "/episodes/<int:episode_id>/found", "POST",
+          "Report that the child of an episode is found (R20); delivers `child_found`",
+          request={"type": "object", "required": ["found_at"], "properties": {
+              "found_at": DATETIME, "found_where": {"type": "string"},
+              "found_by": {"type": "string"}, "not_missing": {"type": "boolean"}}},
+          response={"type": "object", "properties": {"case_id": ID}},
+          errors=(403, 404, 409, 422))
+def report_found(episode_id: int):
+    body = _body()
+    session = get_session()
+    episode = session.get(Episode, episode_id)
+    if episode is None or not can_see_child(session, g.api_user, episode.child_id):
+        raise NotFound(f"there is no episode {episode_id} you can see")
+    try:
+        found_at = dt.datetime.fromisoformat(str(body.get("found_at", "")))
+    except ValueError:
+        raise InvalidInput("found_at is not a date and time", {
+            "found_at": ["Give found_at as an ISO 8601 date and time with a time zone"]}
+        ) from None
+    case = run(session, ReportFound(episode.id, found_at, str(body.get("found_where", "")),
+                                    str(body.get("found_by", "")),
+                                    bool(body.get("not_missing", False))), _actor())
+    return jsonify({"case_id": case.id})
+
+
+@register(bp, "/work-items", "GET", "The caller's work: assigned (mine) or unclaimed (team)",
+          parameters=[
+              {"name": "scope", "in": "query", "schema": {"enum": ["mine", "team"]}},
+              {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+          response={"type": "object", "properties": {
+              "items": {"type": "array", "items": WORK_ITEM}, "total": ID, "page": ID,
+              "page_size": ID}})
+def list_work_items():
+    scope = request.args.get("scope", "mine")
+    if scope not in ("mine", "team"):
+        raise InvalidInput("scope is mine or team", {"scope": ["Use 'mine' or 'team'"]})
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total = page_of_items(get_session(), g.api_user, scope, Filters(), page,
+                                clock.now())
+    return jsonify({"items": [_item_json(row[0]) for row in rows], "total": total,
+                    "page": page, "page_size": PAGE_SIZE})
+
+
+@register(bp, "/work-items/<int:item_id>/claim", "POST", "Claim an open work item",
+          response=WORK_ITEM, errors=(403, 404, 409))
+def claim_work_item(item_id: int):
+    item = _item(item_id)
+    return jsonify(_item_json(run(get_session(), ClaimWorkItem(item.id), _actor())))
+
+
+@register(bp, "/work-items/<int:item_id>/complete", "POST",
+          "Complete a work item with its form's data (validated by the form's schema)",
+          request={"type": "object", "required": ["data"], "properties": {
+              "data": {"type": "object",
+                       "description": "Valid against #/components/schemas/Form_<form_key>"},
+              "expected_revision": {
+                  "type": "integer",
+                  "description": "The case revision you read; refused if it has moved"}}},
+          response=WORK_ITEM, errors=(403, 404, 409, 422))
+def complete_work_item(item_id: int):
+    body = _body()
+    if not isinstance(body.get("data"), dict):
+        raise InvalidInput("data is missing", {"data": ["Give the form's data as an object"]})
+    item = _item(item_id)
+    done = run(get_session(), CompleteWorkItem(item.id, body["data"],
+                                               body.get("expected_revision")), _actor())
+    return jsonify(_item_json(done))
+
+
+@register(bp, "/cases/<int:case_id>", "GET",
+          "A case: status, stage, revision, work items and timers", response=CASE,
+          errors=(404,))
+def read_case(case_id: int):
+    session = get_session()
+    case = session.get(Case, case_id)
+    if case is None or not can_see_case(session, g.api_user, case_id):
+        raise NotFound(f"there is no case {case_id} you can see")
+    items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)
+                            .order_by(WorkItem.id)).all()
+    timers = session.scalars(select(Timer).where(Timer.case_id == case.id)
+                             .order_by(Timer.due_at)).all()
+    body = {"id": case.id, "process_id": case.process_id, "status": case.status,
+            "stage": case.stage, "revision": case.revision, "child_id": case.child_id,
+            "episode_id": case.episode_id, "work_items": [_item_json(i) for i in items],
+            "timers": [{"name": t.name or t.element_id, "state": t.state,
+                        "due_at": _iso(t.due_at)} for t in timers]}
+    with transaction() as db:
+        audit.record(db, _actor(), "case.viewed", "case", case.id, case_id=case.id,
+                     child_id=case.child_id, detail={"via": "api"})
+    return jsonify(body)
+
+
+@register(bp, "/children", "GET",
+          "Find a child's id by exact last name and date of birth",
+          parameters=[
+              {"name": "last_name", "in": "query", "required": True,
+               "schema": {"type": "string"}},
+              {"name": "date_of_birth", "in": "query", "required": True,
+               "schema": {"type": "string", "format": "date"}}],
+          response={"type": "object", "properties": {"children": {"type": "array", "items": {
+              "type": "object", "properties": {"id": ID, "first_name": {"type": "string"},
+                                               "last_name": {"type": "string"}}}}}},
+          errors=(422,))
+def find_children():
+    from sqlalchemy import func
+
+    last_name = request.args.get("last_name", "").strip()
+    try:
+        born = dt.date.fromisoformat(request.args.get("date_of_birth", ""))
+    except ValueError:
+        born = None
+    errors = {}
+    if not last_name:
+        errors["last_name"] = ["Give the child's last name"]
+    if born is None:
+        errors["date_of_birth"] = ["Give the date of birth as YYYY-MM-DD"]
+    if errors:
+        raise InvalidInput("the search needs a last name and date of birth", errors)
+    children = get_session().scalars(select(Child).where(
+        func.lower(Child.last_name) == last_name.casefold(), Child.date_of_birth == born)
+        .limit(20)).all()
+    return jsonify({"children": [{"id": c.id, "first_name": c.first_name,
+                                  "last_name": c.last_name} for c in children]})
