@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from . import clock, runtime
+from . import clock, runtime, versions
 from .models import Case, ProcessVersion, WorkItem
 
 CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -42,21 +42,23 @@ def positions(session, case: Case, process_id: str) -> Positions | None:
     if version is None:
         return None
     found = Positions(process_id, version)
+    names = versions.scopes(session, version)  # the diagram and its embedded subprocesses
     _, workflow = runtime.load_case(session, case.id)
     for task in workflow.get_tasks(state=TaskState.ANY_MASK):
         spec = task.task_spec
-        if task.workflow.spec.name != process_id or spec.bpmn_id is None:
+        if task.workflow.spec.name not in names or spec.bpmn_id is None:
             continue
         if task.state == TaskState.COMPLETED:
             found.completed.add(spec.bpmn_id)
         elif task.state & CURRENT:
             found.current.add(spec.bpmn_id)
-    for spec in _task_specs(workflow, process_id):
-        if isinstance(spec, CallActivity):
-            found.calls[spec.bpmn_id] = spec.spec
+    for name in names:
+        for spec in _task_specs(workflow, name):
+            if isinstance(spec, CallActivity):
+                found.calls[spec.bpmn_id] = spec.spec
     now = clock.now()
     found.overdue = set(session.scalars(select(WorkItem.element_id).where(
-        WorkItem.case_id == case.id, WorkItem.process_id == process_id,
+        WorkItem.case_id == case.id, WorkItem.process_id.in_(names),
         WorkItem.state == "open", WorkItem.due_at < now)))
     # A task in progress but overdue is shown as overdue, not twice.
     found.current -= found.overdue

@@ -53,20 +53,25 @@ class ElementCount:
     timers: int = 0
 
 
-def element_counts(session, process_id: str, now: dt.datetime, filters: Filters = Filters(),
-                   visible=None) -> dict[str, ElementCount]:
-    """{element id: counts} for every element of `process_id` where a case waits."""
+def _ids(process_id: str | set[str]) -> set[str]:
+    return {process_id} if isinstance(process_id, str) else set(process_id)
+
+
+def element_counts(session, process_id: str | set[str], now: dt.datetime,
+                   filters: Filters = Filters(), visible=None) -> dict[str, ElementCount]:
+    """{element id: counts} for every element of `process_id` where a case waits.
+    Give a set to include the diagram's embedded subprocesses (`versions.scopes`)."""
     items = filters.apply(
         select(WorkItem.element_id, func.max(WorkItem.name), func.count(),
                func.sum(case((and_(WorkItem.due_at.is_not(None), WorkItem.due_at < now), 1),
                              else_=0)))
-        .where(WorkItem.process_id == process_id, WorkItem.state == "open")
+        .where(WorkItem.process_id.in_(_ids(process_id)), WorkItem.state == "open")
         .group_by(WorkItem.element_id), WorkItem, visible)
     counts = {element: ElementCount(element, name, count, int(overdue or 0))
               for element, name, count, overdue in session.execute(items)}
     timers = filters.apply(
         select(Timer.element_id, func.max(Timer.name), func.count())
-        .where(Timer.process_id == process_id, Timer.state == "waiting")
+        .where(Timer.process_id.in_(_ids(process_id)), Timer.state == "waiting")
         .group_by(Timer.element_id), Timer, visible)
     for element, name, count in session.execute(timers):
         counts.setdefault(element, ElementCount(element, name or element)).timers = count
@@ -83,14 +88,14 @@ class CaseAtElement:
     overdue: bool
 
 
-def cases_at(session, process_id: str, element_id: str, now: dt.datetime,
+def cases_at(session, process_id: str | set[str], element_id: str, now: dt.datetime,
              filters: Filters = Filters(), visible=None, limit: int = 500) -> list[CaseAtElement]:
     """The open work at one element, most overdue first."""
     query = filters.apply(
         select(WorkItem.case_id, WorkItem.id, WorkItem.role, WorkItem.due_at,
                Case.child_id)
         .join(Case, Case.id == WorkItem.case_id)
-        .where(WorkItem.process_id == process_id, WorkItem.element_id == element_id,
+        .where(WorkItem.process_id.in_(_ids(process_id)), WorkItem.element_id == element_id,
                WorkItem.state == "open")
         .order_by(WorkItem.due_at.is_(None), WorkItem.due_at, WorkItem.id).limit(limit),
         WorkItem, visible, case_joined=True)

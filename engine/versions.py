@@ -41,6 +41,14 @@ def latest_versions(session) -> list[ProcessVersion]:
         .order_by(ProcessVersion.process_id)))
 
 
+def scopes(session, version: ProcessVersion) -> set[str]:
+    """The process id and the ids of its embedded subprocesses: the names the projections
+    give to work in this one diagram (a task in a subprocess carries the subprocess's)."""
+    _, embedded = specs.cache.get(version.sha256, lambda: session.scalar(
+        select(ProcessVersion.spec_json).where(ProcessVersion.id == version.id)))
+    return {version.process_id, *embedded}
+
+
 def published_ids(session) -> set[str]:
     return set(session.scalars(select(ProcessVersion.process_id).distinct()))
 

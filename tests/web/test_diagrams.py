@@ -4,6 +4,7 @@ an element) and the diagram on the case page (issue 6)."""
 import re
 
 import pytest
+from sqlalchemy import select
 
 from . import diagram_fixtures
 from .conftest import sign_in
@@ -99,3 +100,37 @@ def test_case_diagram_is_refused_for_a_case_the_user_may_not_see(manager, cases_
     assert manager.get(f"/cases/{elsewhere}/diagrams/simple").status_code == 404
     late = cases_on_simple["late"].id
     assert manager.get(f"/cases/{late}/diagrams/nowhere").status_code == 404
+
+
+def test_episode_case_opens_the_called_diagram_for_that_case(client, make_user, make_org,
+                                                             make_child, session, published):
+    from engine import forms
+    from engine.commands import ReportEpisode
+    from engine.executor import SYSTEM, run
+    from engine.models import Case
+
+    org = make_org()
+    child = make_child(org)
+    episode = run(session, ReportEpisode(child.id, forms.load("missing_report")["example"]),
+                  SYSTEM)
+    case = session.scalar(select(Case).where(Case.episode_id == episode.id))
+    sign_in(client, make_user("team_manager", org=org).email)
+    html = client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"/cases/{case.id}/diagrams/report" in html  # call_report opens report
+    assert "call_report" in html[html.index("data-current="):][:200]
+    called = client.get(f"/cases/{case.id}/diagrams/report").get_data(as_text=True)
+    assert f'data-xml-url="/cases/{case.id}/diagrams/report/diagram.xml"' in called
+    assert "grade_risk" in called[called.index("data-current="):][:200]
+    # a diagram the case calls but has not reached yet shows nothing marked
+    later = client.get(f"/cases/{case.id}/diagrams/interview").get_data(as_text=True)
+    assert 'data-current="[]"' in later
+
+
+def test_demo_manager_sees_counts_on_the_report_diagram(client, session, published):
+    from web import demo
+
+    demo.load(session)
+    sign_in(client, "team.manager@example.org", demo.DEMO_PASSWORD)
+    counts = client.get("/processes/report/counts.json").json["elements"]
+    assert sum(c["open"] for c in counts) > 0
+    assert client.get("/processes/report").status_code == 200

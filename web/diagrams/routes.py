@@ -56,7 +56,8 @@ def _options(session):
 
 
 def _counts(session, process_id, filters, args):
-    counts = process_page.element_counts(session, process_id, clock.now(), filters,
+    scopes = versions.scopes(session, _latest_or_404(session, process_id))
+    counts = process_page.element_counts(session, scopes, clock.now(), filters,
                                          visible=visible_cases(current_user))
     rows = sorted(counts.values(), key=lambda c: (-c.open, c.element_id))
     for row in rows:
@@ -117,8 +118,8 @@ def element(process_id, element_id):
     session = get_session()
     version = _latest_or_404(session, process_id)
     filters, args = _filters()
-    rows = process_page.cases_at(session, process_id, element_id, clock.now(), filters,
-                                 visible=visible_cases(current_user))
+    rows = process_page.cases_at(session, versions.scopes(session, version), element_id,
+                                 clock.now(), filters, visible=visible_cases(current_user))
     return render_template("diagrams/element.html", version=version, element_id=element_id,
                            rows=rows, args=args)
 
