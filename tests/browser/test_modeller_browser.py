@@ -174,3 +174,20 @@ def test_process_page_shows_the_counts_and_lists_the_cases(page, live_server, ma
     assert f"Case {cases_on_simple['late'].id}" in page.inner_text("main")
     assert f"Case {cases_on_simple['elsewhere'].id}" not in page.inner_text("main")
     assert errors == []
+
+
+def test_decision_table_opens_in_dmn_js(page, live_server, live_app, make_user,
+                                        simple_published, tmp_path, errors):
+    grade = (diagram_fixtures.ENGINE_TESTS / "diagrams" / "grade.dmn").read_bytes()
+    (tmp_path / "grade.dmn").write_bytes(grade)
+    live_app.config["PROCESSES_DIR"] = str(tmp_path)
+    owner = make_user("process_owner")
+    sign_in(page, live_server, owner.email, PASSWORD)
+    page.goto(f"{live_server}/modeller/files/grade.dmn")
+    page.wait_for_selector("#modeller-status:has-text('decision table is loaded')")
+    assert page.locator(".tjs-table").count() == 1
+    assert '"high"' in page.inner_text(".tjs-table")
+    page.click("#check-diagram")
+    page.wait_for_selector("#modeller-status:has-text('Check found no problems')")
+    assert_accessible(page, exclude=CANVAS)
+    assert errors == []

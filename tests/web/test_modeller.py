@@ -150,3 +150,26 @@ def test_migrate_page_dry_run_then_one_case_at_a_time(owner, session, cases_on_s
     assert "Moved 2 of 3 running cases" in done.get_data(as_text=True)
     v2 = session.scalar(select(ProcessVersion.id).where(ProcessVersion.version == 2))
     assert set(session.scalars(select(Case.process_version_id))) == {v2}
+
+
+@pytest.fixture
+def with_table(app, tmp_path):
+    """A processes/ directory holding one decision table."""
+    grade = (diagram_fixtures.ENGINE_TESTS / "diagrams" / "grade.dmn").read_bytes()
+    (tmp_path / "grade.dmn").write_bytes(grade)
+    app.config["PROCESSES_DIR"] = str(tmp_path)
+    return grade
+
+
+def test_decision_table_is_edited_saved_and_checked(owner, with_table):
+    assert "grade.dmn" in owner.get("/modeller/").get_data(as_text=True)
+    page = owner.get("/modeller/files/grade.dmn").get_data(as_text=True)
+    assert 'id="dmn-modeller"' in page and "build/dmn.js" in page
+    assert owner.get("/modeller/files/grade.dmn/source.xml").data == with_table
+    bad = with_table.replace(b"&gt;= 3", b"[12..17]")
+    problems = owner.post("/modeller/files/grade.dmn/check", data=bad,
+                          headers=XML).json["problems"]
+    assert [p["element"] for p in problems] == ["grade_rule_high_in"]
+    assert owner.post("/modeller/files/grade.dmn/draft", data=bad,
+                      headers=XML).status_code == 200
+    assert owner.get("/modeller/files/grade.dmn/source.xml").data == bad
