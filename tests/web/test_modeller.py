@@ -146,6 +146,7 @@ def test_migrate_page_dry_run_then_one_case_at_a_time(owner, session, cases_on_s
     assert response.json == {"moved": True}
     again = owner.post(f"/modeller/processes/simple/migrate/{late.id}")
     assert again.status_code == 409 and "newest version" in again.json["message"]
+    assert owner.post(f"/modeller/processes/other/migrate/{late.id}").status_code == 404
     done = owner.post("/modeller/processes/simple/migrate", follow_redirects=True)
     assert "Moved 2 of 3 running cases" in done.get_data(as_text=True)
     v2 = session.scalar(select(ProcessVersion.id).where(ProcessVersion.version == 2))

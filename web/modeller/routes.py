@@ -30,6 +30,7 @@ from engine.commands.process_drafts import (
 )
 from engine.errors import Conflict, DiagramProblems, InvalidDiagram, NotFound
 from engine.executor import run
+from engine.models import Case
 
 from ..access import actor, role_required
 from ..database import get_session
@@ -309,7 +310,11 @@ def migrate_all(process_id):
 @role_required(OWNER)
 def migrate_one(process_id, case_id):
     """One case, for the page's running count."""
-    error = _move(get_session(), case_id)
+    session = get_session()
+    case = session.get(Case, case_id)
+    if case is None or case.process_id != process_id:
+        abort(404)
+    error = _move(session, case_id)
     if error:
         return jsonify(moved=False, message=error), 409
     return jsonify(moved=True)

@@ -83,6 +83,18 @@ async function start(root) {
     }
   });
 
+  // Publish publishes the saved draft: save what is on the canvas first.
+  const publishForm = document.getElementById('publish-form');
+  publishForm?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await save();
+      publishForm.submit();
+    } catch (error) {
+      say(`The draft was not saved, so nothing was published: ${error.message}`);
+    }
+  });
+
   document.getElementById('check-diagram')?.addEventListener('click', async () => {
     try {
       await save();
