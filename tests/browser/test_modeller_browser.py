@@ -191,3 +191,24 @@ def test_decision_table_opens_in_dmn_js(page, live_server, live_app, make_user,
     page.wait_for_selector("#modeller-status:has-text('Check found no problems')")
     assert_accessible(page, exclude=CANVAS)
     assert errors == []
+
+
+def test_migrate_page_moves_cases_with_a_running_count(page, live_server, make_user,
+                                                       cases_on_simple, session, errors):
+    from engine.commands import PublishProcesses
+    from engine.executor import SYSTEM, run
+
+    pong = diagram_fixtures.SIMPLE.replace(b'name="Ping"', b'name="Pong"')
+    run(session, PublishProcesses({"simple.bpmn": pong}, "rename ping"), SYSTEM)
+    owner = make_user("process_owner")
+    sign_in(page, live_server, owner.email, PASSWORD)
+    page.goto(f"{live_server}/modeller/processes/simple/migrate")
+    assert "3 of 3 running cases can move" in page.inner_text("main")
+    assert_accessible(page)
+    page.click("#migrate-button")
+    page.wait_for_selector("#migrate-progress:has-text('Finished: moved 3 of 3 cases')")
+    assert page.inner_text(f"#case-{cases_on_simple['late'].id}-result") == "Moved"
+    session.expire_all()
+    assert {c.process_version_id for c in session.scalars(select(Case))} == {
+        session.scalar(select(ProcessVersion.id).where(ProcessVersion.version == 2))}
+    assert errors == []

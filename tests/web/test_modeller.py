@@ -174,3 +174,19 @@ def test_decision_table_is_edited_saved_and_checked(owner, with_table):
     assert owner.post("/modeller/files/grade.dmn/draft", data=bad,
                       headers=XML).status_code == 200
     assert owner.get("/modeller/files/grade.dmn/source.xml").data == bad
+
+
+def test_demo_process_owner_edits_and_publishes(client, session, published):
+    from web import demo
+
+    demo.load(session)
+    sign_in(client, "process.owner@example.org", demo.DEMO_PASSWORD)
+    assert "report.bpmn" in client.get("/modeller/").get_data(as_text=True)
+    report = client.get("/modeller/files/report.bpmn/source.xml").data
+    changed = report.replace(b'name="Grade the risk"', b'name="Grade the risk now"', 1)
+    assert client.post("/modeller/files/report.bpmn/check", data=changed,
+                       headers=XML).json == {"problems": []}
+    client.post("/modeller/files/report.bpmn/draft", data=changed, headers=XML)
+    done = client.post("/modeller/files/report.bpmn/publish", data={"note": "wording"},
+                       follow_redirects=True)
+    assert "report version 2 is published" in done.get_data(as_text=True)
