@@ -211,6 +211,7 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
             add = parser.add_dmn_xml
         else:
             file_problems += check_conventions(root, filename, form_keys)
+            file_problems += check_rule_properties(root, filename)
             add = parser.add_bpmn_xml
         try:
             add(root, filename=filename)
@@ -311,6 +312,21 @@ def check(files: dict[str, bytes], known_processes: set[str] = frozenset(),
     except DiagramProblems as exc:
         return exc.problems
     return []
+
+
+# --- issue 6: rule ids in properties (the modeller's panel sets them) ---
+def check_rule_properties(root, filename: str) -> list[InvalidDiagram]:
+    """A `rules` property lists rule ids like "R5,R6": each must be one of R1..R46."""
+    problems = []
+    for prop in root.iter(f"{{{SPIFF_NS}}}property"):
+        if prop.get("name") != "rules":
+            continue
+        for rule in filter(None, (r.strip() for r in (prop.get("value") or "").split(","))):
+            if rule not in KNOWN_RULES:
+                element, line = _element_of(prop.getparent().getparent())
+                problems.append(InvalidDiagram(f"unknown rule id '{rule}' in the rules property",
+                                               file=filename, element=element, line=line))
+    return problems
 
 
 # --- issue 6: DMN cells (kept apart so the lead can reconcile it with issue 3's) ---
