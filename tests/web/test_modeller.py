@@ -190,3 +190,11 @@ def test_demo_process_owner_edits_and_publishes(client, session, published):
     done = client.post("/modeller/files/report.bpmn/publish", data={"note": "wording"},
                        follow_redirects=True)
     assert "report version 2 is published" in done.get_data(as_text=True)
+
+
+def test_navigation_offers_diagrams_to_process_owners_only(owner, client, make_user):
+    assert 'href="/modeller/"' in owner.get("/modeller/").get_data(as_text=True)
+    client.post("/sign-out")
+    sign_in(client, make_user("team_manager").email)
+    html = client.get("/processes/").get_data(as_text=True)
+    assert 'href="/modeller/"' not in html and 'href="/processes/"' in html

@@ -74,6 +74,7 @@ def test_a_child_can_be_added_then_reported(client, world, session):
 def test_report_refusals(client, world):
     assert client.get("/report").status_code == 302
     sign_in(client, world.process_owner.email)
+    assert "Report a missing child" not in client.get("/").get_data(as_text=True)
     assert client.get("/report").status_code == 403
     assert client.post(f"/report/children/{world.child.id}", data=REPORT).status_code == 403
     client.post("/sign-out")
@@ -136,6 +137,8 @@ def test_case_page_shows_stage_work_and_timers(client, world, session):
     assert response.status_code == 200
     assert "Current stage" in html and "Report" in html
     assert "Grade the risk" in html
+    assert "Nobody yet" in html  # unclaimed police work
+    assert "Sam Social Worker" in html  # the allocated social worker's own items
     assert "Timers" in html
     session.rollback()
     assert session.query(AuditEvent).filter_by(action="case.viewed").count() == 1
