@@ -59,10 +59,11 @@ def test_modeller_page_passes_its_data_without_inline_script(owner):
     assert "Team manager" in html and "note" in html  # roles and forms for the panel
 
 
-def test_save_draft_then_source_is_the_draft(owner):
+def test_save_draft_then_source_is_the_draft(owner, session, simple_published):
     response = owner.post("/modeller/files/simple.bpmn/draft", data=RENAMED, headers=XML)
     assert response.status_code == 200 and "Olive Owner" in response.json["message"]
     assert owner.get("/modeller/files/simple.bpmn/source.xml").data == RENAMED
+    assert versions.get_draft(session, "simple.bpmn").based_on_id == simple_published.id
     assert "Draft saved" in owner.get("/modeller/files/simple.bpmn").get_data(as_text=True)
 
 

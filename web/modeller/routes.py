@@ -129,8 +129,10 @@ def _body_xml() -> bytes:
 def save_draft(filename):
     _filename_or_404(filename)
     session = get_session()
+    latest = {v.filename: v.id for v in versions.latest_versions(session)}.get(filename)
     try:
-        draft = run(session, SaveProcessDraft(filename, _body_xml()), actor())
+        draft = run(session, SaveProcessDraft(filename, _body_xml(), based_on_id=latest),
+                    actor())
     except InvalidDiagram as exc:
         return jsonify(message=exc.located(), problems=[exc.as_dict()]), 400
     return jsonify(message=f"The draft is saved ({draft.saved_by}).",
