@@ -9,8 +9,9 @@ from flask import Response, abort, jsonify, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from engine import assignment, clock, process_page, versions
+from engine import assignment, clock, process_page, runtime, versions
 from engine import case_diagram as positions
+from engine.errors import NotFound
 from engine.models import Organisation
 from engine.process_page import Filters
 
@@ -23,10 +24,10 @@ RISK_GRADES = ("high", "medium", "low")
 
 
 def _latest_or_404(session, process_id):
-    found = {v.process_id: v for v in versions.latest_versions(session)}.get(process_id)
-    if found is None:
+    try:
+        return runtime.latest_version(session, process_id)
+    except NotFound:
         abort(404)
-    return found
 
 
 def _filters() -> tuple[Filters, dict]:
@@ -55,8 +56,9 @@ def _options(session):
     }
 
 
-def _counts(session, process_id, filters, args):
-    scopes = versions.scopes(session, _latest_or_404(session, process_id))
+def _counts(session, version, filters, args):
+    process_id = version.process_id
+    scopes = versions.scopes(session, version)
     counts = process_page.element_counts(session, scopes, clock.now(), filters,
                                          visible=visible_cases(current_user))
     rows = sorted(counts.values(), key=lambda c: (-c.open, c.element_id))
@@ -92,17 +94,17 @@ def table(process_id):
     filters, args = _filters()
     return render_template("diagrams/table.html", version=version, args=args,
                            options=_options(session), filters=filters,
-                           rows=_counts(session, process_id, filters, args))
+                           rows=_counts(session, version, filters, args))
 
 
 @bp.route("/processes/<process_id>/counts.json")
 @role_required(*MANAGERS)
 def counts(process_id):
     session = get_session()
-    _latest_or_404(session, process_id)
+    version = _latest_or_404(session, process_id)
     filters, args = _filters()
     return jsonify(elements=[{**asdict(row), "url": row.url}
-                             for row in _counts(session, process_id, filters, args)])
+                             for row in _counts(session, version, filters, args)])
 
 
 @bp.route("/processes/<process_id>/diagram.xml")
