@@ -84,6 +84,11 @@ class PublishProcessDraft:
 
     def __call__(self, ctx) -> list[ProcessVersion]:
         _require_owner(ctx)
+        if self.filename.endswith(".dmn"):
+            # A table is compiled into the diagrams that read it, so it is published with
+            # them from the repository (`safeguard processes load`), not on its own.
+            raise InvalidDiagram("a decision table is published with the diagrams from the "
+                                 "repository, not on its own", file=self.filename)
         draft = versions.get_draft(ctx.session, self.filename)
         if draft is None:
             raise NotFound(f"there is no draft of {self.filename}")

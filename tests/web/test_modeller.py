@@ -175,6 +175,10 @@ def test_decision_table_is_edited_saved_and_checked(owner, with_table):
     assert owner.post("/modeller/files/grade.dmn/draft", data=bad,
                       headers=XML).status_code == 200
     assert owner.get("/modeller/files/grade.dmn/source.xml").data == bad
+    refused = owner.post("/modeller/files/grade.dmn/publish", data={"note": "x"})
+    assert refused.status_code == 400
+    assert "published with the diagrams" in refused.get_data(as_text=True)
+    assert owner.get("/modeller/files/grade.dmn/source.xml").data == bad  # draft kept
 
 
 def test_demo_process_owner_edits_and_publishes(client, session, published):

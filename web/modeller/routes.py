@@ -182,6 +182,9 @@ def publish(filename):
     except NotFound:
         return _edit_page(session, filename, "draft", status=400,
                           errors={"note": "Save a draft before you publish"})
+    except InvalidDiagram as exc:
+        return _edit_page(session, filename, "draft", status=400,
+                          errors={"note": exc.message[0].upper() + exc.message[1:]})
     except DiagramProblems as exc:
         return _edit_page(session, filename, "draft", status=400, problems=exc.problems,
                           errors={"note": f"Check found {len(exc.problems)} problem(s): "
