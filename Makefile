@@ -20,7 +20,13 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-install: $(STAMP) $(NODE_STAMP)
+# The modeller and viewer bundles (issue 6), rebuilt when their sources change.
+ASSETS_STAMP := web/static/build/.built
+$(ASSETS_STAMP): $(NODE_STAMP) .bpmnlintrc web/static/build.mjs $(wildcard web/static/src/*)
+	node web/static/build.mjs
+	touch $@
+
+install: $(STAMP) $(NODE_STAMP) $(ASSETS_STAMP)
 
 # Debian's Chromium for the browser tests; installed only where apt-get can (as root).
 browser:
@@ -53,6 +59,7 @@ bench: install
 	$(BIN)/python bench/record_episode.py
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/timers.py
+	$(BIN)/python bench/process_page.py
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache

@@ -55,6 +55,11 @@ class InvalidDiagram(EngineError):
         self.line = line
         super().__init__(self.located())
 
+    def as_dict(self) -> dict:
+        """The problem as structured data, for the modeller's Check."""
+        return {"file": self.file, "element": self.element, "line": self.line,
+                "message": self.message}
+
     def located(self) -> str:
         where = ":".join(str(p) for p in (self.file, self.line) if p)
         if self.element:

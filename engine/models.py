@@ -421,3 +421,27 @@ class Notification(Base):
         if self.work_item_id is not None:
             return f"/work/{self.work_item_id}"
         return f"/cases/{self.case_id}"
+
+
+# --- issue 6: modeller drafts; indexes for the process page ---
+class ProcessDraft(Base):
+    """A process owner's unpublished edit of one diagram file, kept server-side.
+
+    One per file: saving again replaces it, publishing it turns it into a version.
+    """
+
+    __tablename__ = "process_draft"
+
+    id: Mapped[intpk]
+    filename: Mapped[str] = mapped_column(String(200), unique=True)
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    # the version the edit started from, so the page can say what it changes
+    based_on_id: Mapped[int | None] = mapped_column(ForeignKey("process_version.id"))
+    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    saved_by: Mapped[str] = mapped_column(String(200))
+    saved_at: Mapped[timestamp]
+
+
+# The process page counts open work items and waiting timers per element of one diagram.
+Index("ix_work_item_process_element", WorkItem.process_id, WorkItem.state, WorkItem.element_id)
+Index("ix_timer_process_element", Timer.process_id, Timer.state, Timer.element_id)

@@ -11,6 +11,7 @@ hash of its XML, never per request.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import re
@@ -118,51 +119,6 @@ def _check_source(node, filename, mode) -> list[InvalidDiagram]:
         return [InvalidDiagram(f"the expression does not parse: {exc.msg}", file=filename,
                                element=element, line=(line or 1) + (exc.lineno or 1) - 1)]
     return []
-
-
-def check_dmn_cells(root, filename: str) -> list[InvalidDiagram]:
-    """Every input expression and cell of a decision table must pass the sandbox.
-
-    SpiffWorkflow evaluates cells as Python: an input cell is compared with its column's
-    input (`"high"`, `>= 3`, or an expression where `?` stands for the input), an output
-    cell is an expression. A FEEL cell such as `[12..17]` would only fail when a case
-    runs, so it is refused here, naming the rule's cell.
-    """
-    problems = []
-    for node in root.iter(f"{{{DMN_NS}}}inputExpression", f"{{{DMN_NS}}}inputEntry",
-                          f"{{{DMN_NS}}}outputEntry"):
-        text_node = node.find(f"{{{DMN_NS}}}text")
-        source = (text_node.text if text_node is not None else "") or ""
-        source = source.strip()
-        if not source or (source == "-" and node.tag.endswith("inputEntry")):
-            continue
-        candidates = [source]
-        if node.tag.endswith("inputEntry"):
-            if "?" in source:
-                candidates = [source.replace("?", "dmninputexpr")]
-            else:
-                candidates = [source, f"dmninputexpr {source}"]
-        error = None
-        for candidate in candidates:
-            try:
-                scripting.check_source(candidate, "eval")
-            except scripting.ScriptRejected as exc:
-                error = exc.message
-                break
-            except SyntaxError as exc:
-                error = f"the cell does not parse: {exc.msg}"
-                continue
-            error = None
-            break
-        if error:
-            element = node.get("id") or _element_of(node)[0]
-            rule = node.getparent()
-            where = f"{rule.get('id')}/{element}" if rule is not None and rule.get(
-                "id") and rule.tag.endswith("rule") else element
-            problems.append(InvalidDiagram(f"decision table cell '{source}': {error}",
-                                           file=filename, element=where,
-                                           line=node.sourceline))
-    return problems
 
 
 def _check_timer(node, filename, kind) -> list[InvalidDiagram]:
@@ -275,6 +231,7 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
             add = parser.add_dmn_xml
         else:
             file_problems += check_conventions(root, filename, form_keys)
+            file_problems += check_rule_properties(root, filename)
             add = parser.add_bpmn_xml
         try:
             add(root, filename=filename)
@@ -372,6 +329,90 @@ def _element_at(root, line) -> str | None:
         if node.sourceline == line and isinstance(node.tag, str) and node.get("id"):
             return node.get("id")
     return None
+
+
+def check(files: dict[str, bytes], known_processes: set[str] = frozenset(),
+          form_keys: set[str] | None = None) -> list[InvalidDiagram]:
+    """Every problem in `files`, as a list (empty when they could be published)."""
+    try:
+        parse_bundle(files, form_keys, known_processes)
+    except DiagramProblems as exc:
+        return exc.problems
+    return []
+
+
+# --- issue 6: rule ids in properties (the modeller's panel sets them) ---
+def check_rule_properties(root, filename: str) -> list[InvalidDiagram]:
+    """A `rules` property lists rule ids like "R5,R6": each must be one of R1..R46."""
+    problems = []
+    for prop in root.iter(f"{{{SPIFF_NS}}}property"):
+        if prop.get("name") != "rules":
+            continue
+        for rule in filter(None, (r.strip() for r in (prop.get("value") or "").split(","))):
+            if rule not in KNOWN_RULES:
+                element, line = _element_of(prop.getparent().getparent())
+                problems.append(InvalidDiagram(f"unknown rule id '{rule}' in the rules property",
+                                               file=filename, element=element, line=line))
+    return problems
+
+
+# --- DMN cells ---
+DMN_INPUT_VARIABLE = "dmninputexpr"
+
+
+def check_dmn_cells(root, filename: str) -> list[InvalidDiagram]:
+    """Every cell of every decision table must be a Python expression the sandbox accepts.
+
+    SpiffWorkflow evaluates DMN cells as Python, not FEEL, so a FEEL range (`[12..17]`)
+    only fails when a case reaches the table, and a comma list (`0,1,2`) never matches.
+    Input cells may be a comparison with the input left out (`>= 3`) or use `?` for it.
+    """
+    problems = []
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        kind = etree.QName(node).localname
+        if kind not in ("inputEntry", "outputEntry", "inputExpression"):
+            continue
+        text = node.find("{*}text")
+        source = (text.text if text is not None else "") or ""
+        source = source.strip()
+        if kind == "inputEntry" and source in ("", "-"):
+            continue
+        element, line = _element_of(node)
+        if kind == "inputExpression":
+            element = node.getparent().get("id") or element
+        message = _dmn_cell_problem(source, input_cell=kind == "inputEntry")
+        if message:
+            problems.append(InvalidDiagram(f"DMN cell {source!r}: {message}", file=filename,
+                                           element=element, line=line))
+    return problems
+
+
+def _dmn_cell_problem(source: str, *, input_cell: bool) -> str | None:
+    if not source:
+        return None if input_cell else "the cell is empty"
+    candidates = [source.replace("?", DMN_INPUT_VARIABLE)]
+    if input_cell and "?" not in source:
+        # `>= 3` compares the input: SpiffWorkflow writes it as `<input> >= 3`.
+        candidates.append(f"{DMN_INPUT_VARIABLE} {source}")
+    error = None
+    for candidate in candidates:
+        try:
+            scripting.check_source(candidate, "eval")
+        except scripting.ScriptRejected as exc:
+            return exc.message
+        except SyntaxError as exc:
+            error = error or exc
+            continue
+        if input_cell and candidate == candidates[0] and _is_bare_tuple(candidate):
+            return "a comma-separated list never matches; write 'in (a, b)'"
+        return None
+    return f"not a valid Python expression ({error.msg})"
+
+
+def _is_bare_tuple(source: str) -> bool:
+    return isinstance(ast.parse(source, mode="eval").body, ast.Tuple)
 
 
 def read_directory(directory: Path) -> dict[str, bytes]:

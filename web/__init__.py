@@ -71,4 +71,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(notifications_bp)
+
+    from .diagrams import bp as diagrams_bp
+    from .modeller import bp as modeller_bp
+
+    app.register_blueprint(modeller_bp)
+    app.register_blueprint(diagrams_bp)
     return app

@@ -273,6 +273,60 @@ def cases_retry(ctx, case_id, retried_by):
     click.echo(f"case {case_id} is running again; the worker will fire its due timers")
 
 
+# --- issue 6: export published versions; migrate running cases ---
+@processes_group.command("export")
+@click.option("--dir", "directory", type=click.Path(exists=True, file_okay=False,
+                                                     path_type=Path), default=PROCESSES_DIR)
+@click.pass_context
+def processes_export(ctx, directory):
+    """Write the newest published version of every process back to processes/."""
+    from engine import versions
+
+    with _session(ctx) as session:
+        written = versions.export(session, directory)
+    for path in written:
+        click.echo(f"wrote {path.name}")
+    if not written:
+        click.echo("processes/ already matches the published versions")
+
+
+@processes_group.command("migrate")
+@click.argument("process_id")
+@click.option("--dry-run", is_flag=True, help="Only say which cases could move, and why not.")
+@click.pass_context
+def processes_migrate(ctx, process_id, dry_run):
+    """Move running cases of PROCESS_ID to the newest versions where no element they have
+    reached changed; each case in a transaction of its own."""
+    from engine.commands.migrate_cases import MigrateCase, plan_process
+    from engine.errors import EngineError
+
+    with _session(ctx) as session:
+        plan = plan_process(session, process_id)
+        session.rollback()
+        movable = [move for move in plan if move.can_move]
+        for move in plan:
+            if move.up_to_date:
+                click.echo(f"case {move.case_id}: already on the newest version")
+            elif move.can_move:
+                click.echo(f"case {move.case_id}: can move")
+            else:
+                click.echo(f"case {move.case_id}: stays, {'; '.join(move.reasons)}")
+        click.echo(f"{len(movable)} of {len(plan)} running cases can move")
+        if dry_run or not movable:
+            return
+        moved, failed = 0, []
+        with click.progressbar(movable, label="Moving cases") as bar:
+            for move in bar:
+                try:
+                    run(session, MigrateCase(move.case_id), SYSTEM)
+                    moved += 1
+                except EngineError as exc:  # it changed since the plan: report, go on
+                    failed.append(f"case {move.case_id}: {exc}")
+    for line in failed:
+        click.echo(f"not moved: {line}", err=True)
+    click.echo(f"moved {moved} cases")
+
+
 if __name__ == "__main__":
     main()
 

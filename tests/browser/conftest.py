@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.web.conftest import (  # noqa: F401 (fixtures shared with the web tests)
@@ -20,6 +21,8 @@ from tests.web.conftest import (  # noqa: F401 (fixtures shared with the web tes
 from web import create_app
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# CI machines are shared and slow at times: give pages longer than Playwright's 5 seconds.
+expect.set_options(timeout=15_000)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 

@@ -54,7 +54,7 @@ def test_r28_window_edited_to_30_days(proc):
 
 
 @pytest.mark.parametrize("cell, message", [
-    ("[12..17]", "does not parse"),
+    ("[12..17]", "not a valid Python expression"),
     ("__import__('os')", "not allowed"),
 ])
 def test_r28_a_decision_cell_that_cannot_run_is_refused_naming_the_rule(cell, message):
@@ -65,7 +65,7 @@ def test_r28_a_decision_cell_that_cannot_run_is_refused_naming_the_rule(cell, me
         specs.parse_bundle(bundle(broken))
     [problem] = problems.value.problems
     assert problem.file == "triggers.dmn"
-    assert problem.element == "rule_stage_one/rule_stage_one_in1"
+    assert problem.element == "rule_stage_one_in1"
     assert problem.line == broken.splitlines().index(next(
         line for line in broken.splitlines() if "rule_stage_one_in1" in line)) + 1
     assert message in str(problem)

@@ -1,0 +1,34 @@
+// Build the modeller and viewer bundles into web/static/build/ (run by `make`).
+// The bpmnlint configuration is compiled from .bpmnlintrc first, so the rules it names
+// are bundled with the modeller.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+import compileConfig from 'bpmnlint/lib/support/compile-config.js';
+import * as esbuild from 'esbuild';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const out = path.join(here, 'build');
+
+await mkdir(out, { recursive: true });
+const lintrc = JSON.parse(await readFile(path.join(root, '.bpmnlintrc'), 'utf8'));
+await writeFile(path.join(out, 'bpmnlint-config.js'), await compileConfig(lintrc));
+
+await esbuild.build({
+  entryPoints: {
+    modeller: path.join(here, 'src', 'modeller.js'),
+    viewer: path.join(here, 'src', 'viewer.js'),
+    dmn: path.join(here, 'src', 'dmn.js'),
+    migrate: path.join(here, 'src', 'migrate.js')
+  },
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['es2020'],
+  outdir: out,
+  loader: { '.eot': 'file', '.svg': 'file', '.woff': 'file', '.woff2': 'file', '.ttf': 'file' },
+  logLevel: 'warning'
+});
+console.log(`built modeller, viewer and dmn bundles in ${path.relative(root, out)}/`);
