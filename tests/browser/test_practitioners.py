@@ -50,7 +50,7 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world, cons
     page.get_by_label("What is your up-to-date assessment").fill("Medium risk")
     page.get_by_role("button", name="Send the report").click()
     expect(page.get_by_text("is reported missing", exact=False).first).to_be_visible()
-    assert page.get_by_role("heading", name="Case").first.is_visible()
+    expect(page.get_by_role("heading", name="Case").first).to_be_visible()
 
 
 def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, world,
@@ -67,7 +67,8 @@ def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, wo
     page.get_by_role("button", name="Send the report").click()
     expect(page).to_have_title(re.compile("^Error: "))
     summary = page.locator(".govuk-error-summary")
-    assert summary.is_visible()
+    # The title arrives with the head; wait for the body too before reading it.
+    expect(summary).to_be_visible()
     assert "Enter what the child was wearing and had with them" in summary.inner_text()
     assert page.get_by_label("Describe the child").input_value() == "Kept description"
     assert page.get_by_label("Away from placement without authorisation",
@@ -139,7 +140,7 @@ def test_r15_a_social_worker_sees_the_strategy_meeting_after_24_hours(
     expect(page.get_by_text("You were signed out", exact=False).first).to_be_visible()
     sign_in(page, live_server, world.sw.email, PASSWORD)
     link = page.get_by_role("link", name="Hold a strategy meeting")
-    assert link.is_visible()
+    expect(link).to_be_visible()
     row = page.locator("tr", has=link)
     assert "in 1 day" in row.inner_text() or "in 23 hours" in row.inner_text()
 
@@ -147,7 +148,7 @@ def test_r15_a_social_worker_sees_the_strategy_meeting_after_24_hours(
 def test_the_child_page_is_accessible(page, live_server, world, console_errors):
     sign_in(page, live_server, world.sw.email, PASSWORD)
     page.goto(f"{live_server}/children/{world.child.id}")
-    assert page.get_by_role("heading", name="Ava Example").is_visible()
+    expect(page.get_by_role("heading", name="Ava Example")).to_be_visible()
     assert_accessible(page)
     page.goto(f"{live_server}/cases/{world.case.id}")
     assert_accessible(page)
