@@ -1,6 +1,7 @@
 """The notifications page in a real browser (issue 5): accessible, linked from the header,
 and "Mark all as read" works with CSRF on."""
 
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.models import Timer
@@ -21,11 +22,11 @@ def test_notifications_page_is_accessible_and_marks_read(page, live_server, sess
 
     sign_in(page, live_server, world.tm.email, PASSWORD)
     page.get_by_role("link", name="Notifications").click()
-    assert page.title() == "Notifications – Safeguard Flow"
-    assert page.get_by_role("link", name="Due soon: Send the need-to-know report").is_visible()
-    assert page.get_by_text("1 unread").is_visible()
+    expect(page).to_have_title("Notifications – Safeguard Flow")
+    expect(page.get_by_role("link", name="Due soon: Send the need-to-know report")).to_be_visible()
+    expect(page.get_by_text("1 unread")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Mark all as read").click()
-    assert page.get_by_text("1 notification marked as read").is_visible()
-    assert page.get_by_text("0 unread").is_visible()
+    expect(page.get_by_text("1 notification marked as read")).to_be_visible()
+    expect(page.get_by_text("0 unread")).to_be_visible()
     assert_accessible(page)
