@@ -49,6 +49,7 @@ check: $(STAMP)
 
 bench: install
 	$(BIN)/python bench/complete_step.py
+	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/timers.py
 
 clean:

@@ -26,16 +26,16 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_IDLE_TIMEOUT=dt.timedelta(minutes=30),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        # Secure outside development: `safeguard serve` on 127.0.0.1 turns it off.
-        SESSION_COOKIE_SECURE=os.environ.get("SAFEGUARD_INSECURE_COOKIES") != "1",
+        # Secure outside development: `safeguard serve` (plain HTTP) and tests turn it off.
+        SESSION_COOKIE_SECURE=True,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
     )
     if config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(config)
-    if app.config.get("TESTING"):
-        app.config.setdefault("SESSION_COOKIE_SECURE", False)
+        if config.get("TESTING") and "SESSION_COOKIE_SECURE" not in config:
+            app.config["SESSION_COOKIE_SECURE"] = False  # test clients speak plain HTTP
 
     clock.install()
     app.jinja_loader = ChoiceLoader([

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from engine import clock
 from engine.assignment import role_name
+from engine.commands.report_episode import REPORT_ROLES
 
 SOON = dt.timedelta(hours=4)
 
@@ -58,19 +59,28 @@ def age(date_of_birth: dt.date | None) -> str:
     return str(age_on(date_of_birth, clock.london(clock.now()).date()))
 
 
+# The header's links: (text, endpoint, roles that see it; None for everyone signed in).
+# Other blueprints append theirs; a link whose endpoint is not registered is left out.
+NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
+    ("Inbox", "inbox.index", None),
+    ("Report a missing child", "report.find_child", REPORT_ROLES),
+]
+
+
 def navigation() -> list[dict]:
     """The header's links for the signed-in user."""
     from flask import request, url_for
+    from werkzeug.routing import BuildError
 
     if not current_user.is_authenticated:
         return []
-    links = [("Inbox", "inbox.index"), ("Report a missing child", "report.find_child"),
-             ("Notifications", "notifications.index")]
     items = []
-    for text, endpoint in links:
+    for text, endpoint, roles in NAVIGATION:
+        if roles is not None and not (current_user.role_keys & roles):
+            continue
         try:
             href = url_for(endpoint)
-        except Exception:  # noqa: S112 (a blueprint not registered in this app)
+        except BuildError:
             continue
         items.append({"href": href, "text": text, "active": request.path == href})
     return items

@@ -4,10 +4,12 @@ Debian's Chromium. Without Chromium they skip, unless SAFEGUARD_REQUIRE_BROWSER=
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.web.conftest import (  # noqa: F401 (fixtures shared with the web tests)
@@ -19,6 +21,8 @@ from tests.web.conftest import (  # noqa: F401 (fixtures shared with the web tes
 from web import create_app
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# CI machines are shared and slow at times: give pages longer than Playwright's 5 seconds.
+expect.set_options(timeout=15_000)
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -80,3 +84,16 @@ def sign_in(page, base_url: str, email: str, password: str) -> None:
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base_url}/")
+
+
+@pytest.fixture
+def console_errors(page):
+    """Fails the test if the page logs an error other than a 4xx answer to a form (a refused
+    script or style, a missing asset, a JavaScript exception)."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield errors
+    unexpected = [e for e in errors
+                  if not re.search(r"status of (400|409|429)", e)]
+    assert unexpected == [], unexpected

@@ -20,9 +20,10 @@ def _sign_out(page):
     page.get_by_role("button", name="Sign out").click()
 
 
-def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world):
+def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world, console_errors):
     sign_in(page, live_server, world.carer.email, PASSWORD)
     page.get_by_role("link", name="Report a missing child").click()
+    expect(page.get_by_role("heading", name="Report a missing child")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Child's name").fill("Example")
     page.get_by_label("Day").fill("14")
@@ -30,6 +31,7 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world):
     page.get_by_label("Year").fill("2011")
     page.get_by_role("button", name="Find the child").click()
     page.get_by_role("link", name="Report Ava Example missing").click()
+    expect(page.get_by_role("heading", name="Report Ava Example missing")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Missing: nobody knows where the child is").check()
     page.locator("#risk_of_serious_harm-2").check()  # No
@@ -51,9 +53,15 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world):
     assert page.get_by_role("heading", name="Case").first.is_visible()
 
 
-def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, world):
+def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, world,
+                                                         console_errors):
     sign_in(page, live_server, world.carer.email, PASSWORD)
     page.goto(f"{live_server}/report/children/{world.child.id}")
+    # GOV.UK Frontend's scripts ran under the content security policy: the template's
+    # one inline line (allowed by its hash) and the components (a character count).
+    expect(page.locator("body")).to_have_class(re.compile("govuk-frontend-supported"))
+    expect(page.locator("#description-info + .govuk-character-count__status")
+           ).to_contain_text("characters remaining")
     page.get_by_label("Describe the child").fill("Kept description")
     page.get_by_label("Away from placement without authorisation", exact=False).check()
     page.get_by_role("button", name="Send the report").click()
@@ -65,17 +73,21 @@ def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, wo
     assert page.get_by_label("Away from placement without authorisation",
                              exact=False).is_checked()
     assert_accessible(page)
-    # the summary links to the field
+    # the summary links to the field, once GOV.UK Frontend has started the summary
+    expect(summary).to_have_attribute("data-govuk-error-summary-init", "")
     summary.get_by_role("link", name="Enter what the child was wearing").click()
-    assert page.evaluate("document.activeElement.id") == "clothing"
+    expect(page.locator("#clothing")).to_be_focused()
 
 
-def test_r5_a_police_user_grades_the_risk(page, live_server, world, artifacts):
+def test_r5_a_police_user_grades_the_risk(page, live_server, world, artifacts,
+                                          console_errors):
     sign_in(page, live_server, world.police.email, PASSWORD)
     page.get_by_role("link", name="Team work").click()
+    expect(page).to_have_url(re.compile(r"tab=team"))
     assert_accessible(page)
     page.screenshot(path=str(artifacts / "inbox.png"), full_page=True)
     page.get_by_role("link", name="Grade the risk").click()
+    expect(page.get_by_role("heading", name="Grade the risk")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Claim this work").click()
     expect(page.get_by_text("You have claimed this work", exact=False).first).to_be_visible()
@@ -85,6 +97,7 @@ def test_r5_a_police_user_grades_the_risk(page, live_server, world, artifacts):
     page.get_by_role("button", name="Complete").click()
     expect(page.get_by_text("‘Grade the risk’ is complete", exact=False).first).to_be_visible()
     page.get_by_role("link", name="Team work").click()
+    expect(page).to_have_url(re.compile(r"tab=team"))
     expect(page.get_by_role("link", name="Grade the risk")).to_have_count(0)
 
 
@@ -103,6 +116,7 @@ def test_a_second_user_completing_the_same_item_sees_who_did_it(browser, live_se
         first.get_by_label("Why have you given this grade?").fill("First")
         second.get_by_label("Why have you given this grade?").fill("Second person's words")
         first.get_by_role("button", name="Complete").click()
+        expect(first.get_by_text("is complete", exact=False).first).to_be_visible()
         second.get_by_role("button", name="Complete").click()
         expect(second.locator("#problem")).to_contain_text("Pat Police completed this work at")
         assert second.get_by_label("Why have you given this grade?").input_value() == \
@@ -130,7 +144,7 @@ def test_r15_a_social_worker_sees_the_strategy_meeting_after_24_hours(
     assert "in 1 day" in row.inner_text() or "in 23 hours" in row.inner_text()
 
 
-def test_the_child_page_is_accessible(page, live_server, world):
+def test_the_child_page_is_accessible(page, live_server, world, console_errors):
     sign_in(page, live_server, world.sw.email, PASSWORD)
     page.goto(f"{live_server}/children/{world.child.id}")
     assert page.get_by_role("heading", name="Ava Example").is_visible()

@@ -174,3 +174,24 @@ def test_openapi_document_is_generated_from_the_routes(client, app):
     form_schema = doc["components"]["schemas"]["Form_grade_risk"]
     Draft202012Validator.check_schema(form_schema)
     assert set(form_schema["properties"]) >= {"risk_grade", "risk_reason"}
+
+
+def test_wrong_role_cannot_complete_and_csrf_does_not_apply(app, world, api_key, session):
+    app.config["WTF_CSRF_ENABLED"] = True  # the API authenticates by key, not cookie
+    client = app.test_client()
+    headers = api_key(world.council, "social_worker")
+    item = next(i for i in open_items(session, role="police") if i.form_key == "grade_risk")
+    response = client.post(f"/api/v1/work-items/{item.id}/complete", headers=headers,
+                           json={"data": forms.load("grade_risk")["example"]})
+    assert response.status_code == 403
+    assert response.json["detail"] == "this work is for the police role"
+    police = api_key(world.police_org, "police")
+    assert client.post(f"/api/v1/work-items/{item.id}/claim",
+                       headers=police).status_code == 200
+
+
+def test_a_revoked_key_is_refused(client, world, api_key, session, fake_clock):
+    headers = api_key(world.police_org, "police")
+    with session.begin():
+        session.query(ApiKey).one().revoked_at = fake_clock.now()
+    assert client.get("/api/v1/work-items", headers=headers).status_code == 401

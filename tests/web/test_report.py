@@ -15,7 +15,8 @@ REPORT = {
 
 def test_r1_r3_r4_carer_finds_child_and_reports(client, world, session):
     sign_in(client, world.carer.email)
-    found = client.get("/report?name=Example&dob-day=14&dob-month=5&dob-year=2011")
+    found = client.post("/report", data={"name": "Example", "dob-day": "14",
+                                         "dob-month": "5", "dob-year": "2011"})
     assert f'/report/children/{world.child.id}' in found.get_data(as_text=True)
     form = client.get(f"/report/children/{world.child.id}").get_data(as_text=True)
     assert "Is the child missing, or away from placement without authorisation?" in form
@@ -73,13 +74,18 @@ def test_a_child_can_be_added_then_reported(client, world, session):
 def test_report_refusals(client, world):
     assert client.get("/report").status_code == 302
     sign_in(client, world.process_owner.email)
+    assert "Report a missing child" not in client.get("/").get_data(as_text=True)
     assert client.get("/report").status_code == 403
     assert client.post(f"/report/children/{world.child.id}", data=REPORT).status_code == 403
     client.post("/sign-out")
     sign_in(client, world.other_police.email)  # may report, but has not found this child
     assert client.get(f"/report/children/{world.child.id}").status_code == 404
-    assert "Ava" not in client.get("/report?name=Ava").get_data(as_text=True).split(
-        "found</h2>")[-1]
+    assert "Report Ava" not in client.post("/report", data={"name": "Ava"}).get_data(
+        as_text=True)
+    # with the exact last name and date of birth, any reporter finds the child
+    exact = client.post("/report", data={"name": "Example", "dob-day": "14",
+                                         "dob-month": "5", "dob-year": "2011"})
+    assert "Report Ava Example missing" in exact.get_data(as_text=True)
 
 
 def test_r20_report_found_from_the_child_page(client, world, session, fake_clock):
@@ -131,6 +137,8 @@ def test_case_page_shows_stage_work_and_timers(client, world, session):
     assert response.status_code == 200
     assert "Current stage" in html and "Report" in html
     assert "Grade the risk" in html
+    assert "Nobody yet" in html  # unclaimed police work
+    assert "Sam Social Worker" in html  # the allocated social worker's own items
     assert "Timers" in html
     session.rollback()
     assert session.query(AuditEvent).filter_by(action="case.viewed").count() == 1

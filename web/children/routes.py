@@ -4,6 +4,7 @@ timeline from the audit trail."""
 from __future__ import annotations
 
 from flask import render_template
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from engine import audit, clock
@@ -36,7 +37,7 @@ def show(child_id: int):
     episodes = session.scalars(select(Episode).where(Episode.child_id == child.id)
                                .order_by(Episode.last_seen_at.desc())).all()
     case_ids = select(Case.id).where(Case.child_id == child.id,
-                                     Case.id.in_(visible_cases(actor_user())))
+                                     Case.id.in_(visible_cases(current_user)))
     cases = {c.episode_id: c for c in session.scalars(
         select(Case).where(Case.child_id == child.id, Case.process_id == "episode"))}
     open_work = session.scalars(select(WorkItem).where(
@@ -53,9 +54,3 @@ def show(child_id: int):
     return render_template("children/show.html", child=child, episodes=episodes,
                            cases=cases, open_work=open_work, timeline=timeline,
                            actions=ACTIONS, people=people, now=clock.now())
-
-
-def actor_user():
-    from flask_login import current_user
-
-    return current_user

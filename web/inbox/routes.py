@@ -25,6 +25,6 @@ def index():
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template(
         "inbox/index.html", tab=tab, rows=rows, total=total, page=page, pages=pages,
-        filters=filters, roles=roles, stages=stages(session, current_user),
+        filters=filters, roles=roles, stages=stages(session),
         due_states=DUE_STATES, overdue=overdue_counts(session, current_user, now),
         has_case_role=bool(roles))

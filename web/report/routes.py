@@ -29,15 +29,16 @@ FORM_KEY = "missing_report"
 SEARCH_LIMIT = 20
 
 
-@bp.route("/report")
+@bp.route("/report", methods=["GET", "POST"])
 @role_required(*REPORT_ROLES)
 def find_child():
     """Search by name among the children the user may see; anyone who may report can also
-    find a child by exact last name and date of birth, without browsing others."""
+    find a child by exact last name and date of birth, without browsing others. The search
+    is a POST so that names and dates of birth never appear in URLs or server logs."""
     session = get_session()
-    name = request.args.get("name", "").strip()
-    dob = _date(request.args.get("dob-day"), request.args.get("dob-month"),
-                request.args.get("dob-year"))
+    form = request.form
+    name = form.get("name", "").strip()
+    dob = _date(form.get("dob-day"), form.get("dob-month"), form.get("dob-year"))
     results = None
     if name or dob:
         terms = [t.casefold() for t in name.split()]
@@ -52,8 +53,7 @@ def find_child():
         results = session.scalars(query.order_by(Child.last_name, Child.first_name)
                                   .limit(SEARCH_LIMIT)).all()
         _grant(*(c.id for c in results))
-    return render_template("report/find_child.html", name=name, results=results,
-                           dob=request.args)
+    return render_template("report/find_child.html", name=name, results=results, dob=form)
 
 
 @bp.route("/report/new-child", methods=["GET", "POST"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from engine import assignment, audit
 from engine.commands import (
@@ -54,8 +53,7 @@ def _render(item: WorkItem, *, values: dict, errors: dict | None = None, status:
     session = get_session()
     errors = errors or {}
     fields = formfields.fields(item.form_key, values, errors) if item.form_key else []
-    names = {u.id: u.name for u in session.scalars(select(User).where(
-        User.id.in_([i for i in (item.assignee_id,) if i])))}
+    assignee = session.get(User, item.assignee_id) if item.assignee_id else None
     candidates = []
     if current_user.role_keys & REASSIGN_ROLES and item.state == "open":
         candidates = assignment.candidate_users(session, item.case, item.role)
@@ -64,7 +62,7 @@ def _render(item: WorkItem, *, values: dict, errors: dict | None = None, status:
         episode=item.case.episode, fields=fields, errors=errors,
         error_order=[f["name"] for f in fields] + ["_form", "to_user_id", "reason"],
         form=formfields.definition(item.form_key) if item.form_key else None,
-        assignee_name=names.get(item.assignee_id), draft=draft, candidates=candidates,
+        assignee_name=assignee.name if assignee else None, draft=draft, candidates=candidates,
         completed_by_other=completed_by_other, problem=problem,
         may_act=item.state == "open" and (item.assignee_id in (None, current_user.id))
         and (item.assignee_id == current_user.id or item.role in current_user.role_keys),

@@ -1,0 +1,61 @@
+"""The README's promise: sign in as the demo police officer and social worker and take a
+demo episode from report to the return home interview, all through the pages."""
+
+import re
+
+from engine import forms
+from engine.models import Child, Episode, WorkItem
+from web import demo, formfields
+
+from .conftest import open_items
+
+
+def _sign_in(client, email):
+    client.post("/sign-out")
+    response = client.post("/sign-in", data={"email": email, "password": demo.DEMO_PASSWORD})
+    assert response.status_code == 302
+
+
+def _complete(client, item):
+    values = formfields.values_from_data(item.form_key, forms.load(item.form_key)["example"])
+    response = client.post(f"/work/{item.id}", data=dict(values, action="complete"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+
+
+def test_demo_episode_from_report_to_rhi(client, session, published):
+    assert demo.load(session)
+    ben = session.query(Child).filter_by(first_name="Ben").one()
+    episode = session.query(Episode).filter_by(child_id=ben.id).one()
+    case_id = open_items(session, role="police")[0].case_id
+    session.rollback()
+
+    _sign_in(client, "police@example.org")
+    inbox = client.get("/?tab=team").get_data(as_text=True)
+    grade = next(i for i in open_items(session, role="police", case_id=case_id)
+                 if i.form_key == "grade_risk")
+    assert f'href="/work/{grade.id}"' in inbox
+    _complete(client, grade)
+
+    _sign_in(client, "social.worker@example.org")
+    for item in open_items(session, role="social_worker", case_id=case_id):
+        _complete(client, item)
+    child_page = client.get(f"/children/{ben.id}").get_data(as_text=True)
+    assert f"/episodes/{episode.id}/found" in child_page
+
+    _sign_in(client, "police@example.org")
+    found_at = re.search(r'name="found_at" type="datetime-local" value="([^"]+)"',
+                         client.get(f"/episodes/{episode.id}/found").get_data(as_text=True))
+    response = client.post(f"/episodes/{episode.id}/found",
+                           data={"found_at": found_at.group(1), "found_where": "Home"})
+    assert response.status_code == 302
+    told = next(i for i in open_items(session, role="police", case_id=case_id)
+                if i.form_key == "record_found")
+    _complete(client, told)
+
+    _sign_in(client, "rhi@example.org")
+    rhi = next(i for i in open_items(session, case_id=case_id) if i.form_key == "rhi")
+    assert rhi.role == "rhi_worker"
+    assert f'href="/work/{rhi.id}"' in client.get("/?tab=team").get_data(as_text=True)
+    assert rhi.due_at is not None  # the 72-hour clock (R22)
+    session.rollback()
+    assert session.get(WorkItem, grade.id).completed_by == "Pat Police"
