@@ -64,7 +64,6 @@ def age(date_of_birth: dt.date | None) -> str:
 NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
     ("Inbox", "inbox.index", None),
     ("Report a missing child", "report.find_child", REPORT_ROLES),
-    ("Notifications", "notifications.index", None),
     ("Diagrams", "modeller.index", frozenset({"process_owner"})),
     ("Where cases are", "diagrams.index", frozenset({"team_manager", "service_manager"})),
 ]

@@ -73,6 +73,16 @@ def live_server(live_app):
 
 
 @pytest.fixture
+def page(context, live_server):
+    """pytest-playwright's page, but opened after the server starts and closed before it
+    stops: a request still in flight when the server stops would leave its database
+    connection to the garbage collector."""
+    page = context.new_page()
+    yield page
+    page.close()
+
+
+@pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
