@@ -52,12 +52,15 @@ def create_app(config: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
 
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .assets import bp as assets_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .children import bp as children_bp
+    from .diagrams import bp as diagrams_bp
     from .inbox import bp as inbox_bp
+    from .modeller import bp as modeller_bp
     from .notifications import bp as notifications_bp
     from .report import bp as report_bp
     from .tasks import bp as tasks_bp
@@ -71,10 +74,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(cases_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(notifications_bp)
-
-    from .diagrams import bp as diagrams_bp
-    from .modeller import bp as modeller_bp
-
     app.register_blueprint(modeller_bp)
     app.register_blueprint(diagrams_bp)
+    app.register_blueprint(admin_bp)
     return app

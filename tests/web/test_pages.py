@@ -39,6 +39,7 @@ class _Page(HTMLParser):
     ("sw", "/children/{child}"), ("sw", "/cases/{case}"), ("carer", "/report"),
     ("carer", "/report/new-child"), ("carer", "/report/children/{child}"),
     ("police", "/episodes/{episode}/found"), ("tm", "/work/{sw_item}"),
+    ("sw", "/children/{child}/stage-two-request"), ("tm", "/notifications"),
 ])
 def test_page_is_well_formed(app, world, session, who, path):
     app.config["WTF_CSRF_ENABLED"] = True
