@@ -78,6 +78,22 @@ def element_counts(session, process_id: str | set[str], now: dt.datetime,
     return counts
 
 
+def call_activity_counts(session, calls: dict[str, tuple[str, str]], now: dt.datetime,
+                         filters: Filters = Filters(), visible=None) -> dict[str, ElementCount]:
+    """{call activity element id: counts}: the cases with open work in the called process,
+    and how many of them have overdue work there."""
+    called = {process for process, _ in calls.values()}
+    late = and_(WorkItem.due_at.is_not(None), WorkItem.due_at < now)
+    query = filters.apply(
+        select(WorkItem.process_id, func.count(WorkItem.case_id.distinct()),
+               func.count(case((late, WorkItem.case_id)).distinct()))
+        .where(WorkItem.process_id.in_(called), WorkItem.state == "open")
+        .group_by(WorkItem.process_id), WorkItem, visible)
+    by_process = {process: (cases, overdue) for process, cases, overdue in session.execute(query)}
+    return {element: ElementCount(element, name, *by_process[process])
+            for element, (process, name) in calls.items() if process in by_process}
+
+
 @dataclass
 class CaseAtElement:
     case_id: int

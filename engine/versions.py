@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as CallActivityMixin
 from sqlalchemy import func, select
 
 from . import specs
@@ -47,6 +48,17 @@ def scopes(session, version: ProcessVersion) -> set[str]:
     _, embedded = specs.cache.get(version.sha256, lambda: session.scalar(
         select(ProcessVersion.spec_json).where(ProcessVersion.id == version.id)))
     return {version.process_id, *embedded}
+
+
+def call_activities(session, version: ProcessVersion) -> dict[str, tuple[str, str]]:
+    """{call activity element id: (called process id, its name)} in this diagram and its
+    embedded subprocesses, read from the cached spec."""
+    spec, embedded = specs.cache.get(version.sha256, lambda: session.scalar(
+        select(ProcessVersion.spec_json).where(ProcessVersion.id == version.id)))
+    return {task.bpmn_id: (task.spec, task.bpmn_name or task.bpmn_id)
+            for process in (spec, *embedded.values())
+            for task in process.task_specs.values()
+            if isinstance(task, CallActivityMixin)}
 
 
 def published_ids(session) -> set[str]:

@@ -1,6 +1,7 @@
 """Process pages for managers (counts from the projections, filters, the table, cases at
 an element) and the diagram on the case page (issue 6)."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -134,3 +135,28 @@ def test_demo_manager_sees_counts_on_the_report_diagram(client, session, publish
     counts = client.get("/processes/report/counts.json").json["elements"]
     assert sum(c["open"] for c in counts) > 0
     assert client.get("/processes/report").status_code == 200
+
+
+def test_call_activities_count_the_cases_in_the_diagram_they_call(client, world, session,
+                                                                  fake_clock):
+    """The episode diagram's own elements are call activities: each shows the cases with
+    open work in the process it calls, and links to that process's page."""
+    sign_in(client, world.tm.email)
+    counts = {c["element_id"]: c for c in client.get("/processes/episode/counts.json")
+              .json["elements"]}
+    assert (counts["call_report"]["open"], counts["call_report"]["overdue"]) == (1, 0)
+    assert counts["call_locate"]["open"] == 1
+    assert counts["call_report"]["url"] == "/processes/report"
+    assert "call_interview" not in counts  # nobody is at the return yet
+
+    fake_clock.advance(dt.timedelta(days=3))  # locate's 24- and 48-hour deadlines pass
+    sign_in(client, world.tm.email)  # the idle session has expired meanwhile
+    counts = {c["element_id"]: c for c in client.get("/processes/episode/counts.json")
+              .json["elements"]}
+    assert (counts["call_locate"]["open"], counts["call_locate"]["overdue"]) == (1, 1)
+    table = client.get("/processes/episode/table").get_data(as_text=True)
+    assert 'href="/processes/locate">' in table
+
+    outsider = client.application.test_client()
+    sign_in(outsider, world.outsider.email)
+    assert outsider.get("/processes/episode/counts.json").status_code == 403

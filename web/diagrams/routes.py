@@ -61,10 +61,17 @@ def _counts(session, version, filters, args):
     scopes = versions.scopes(session, version)
     counts = process_page.element_counts(session, scopes, clock.now(), filters,
                                          visible=visible_cases(current_user))
+    calls = versions.call_activities(session, version)
+    counts.update(process_page.call_activity_counts(session, calls, clock.now(), filters,
+                                                    visible=visible_cases(current_user)))
     rows = sorted(counts.values(), key=lambda c: (-c.open, c.element_id))
     for row in rows:
-        row.url = url_for(".element", process_id=process_id, element_id=row.element_id,
-                          **args) if row.open else None
+        if row.element_id in calls:
+            # a call activity's cases are on the diagram it calls
+            row.url = url_for(".process", process_id=calls[row.element_id][0], **args)
+        else:
+            row.url = url_for(".element", process_id=process_id, element_id=row.element_id,
+                              **args) if row.open else None
     return rows
 
 
