@@ -445,3 +445,27 @@ class ProcessDraft(Base):
 # The process page counts open work items and waiting timers per element of one diagram.
 Index("ix_work_item_process_element", WorkItem.process_id, WorkItem.state, WorkItem.element_id)
 Index("ix_timer_process_element", Timer.process_id, Timer.state, Timer.element_id)
+
+
+# --- decision tables published from the modeller ---
+
+
+class DecisionTableVersion(Base):
+    """A published decision table (`.dmn` file). Never updated: a change is a new version.
+
+    The tables are compiled into the specs of the diagrams that read them; this keeps the
+    source each publication used, so the modeller opens the live table and a process owner
+    can publish a changed one without the repository.
+    """
+
+    __tablename__ = "decision_table_version"
+    __table_args__ = (UniqueConstraint("filename", "version"),)
+
+    id: Mapped[intpk]
+    filename: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int]
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    sha256: Mapped[str] = mapped_column(String(64))
+    published_by: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[timestamp]
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from . import specs
 from .errors import InvalidDiagram
-from .models import ProcessDraft, ProcessVersion
+from .models import DecisionTableVersion, ProcessDraft, ProcessVersion
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 
@@ -59,6 +59,17 @@ def call_activities(session, version: ProcessVersion) -> dict[str, tuple[str, st
             for process in (spec, *embedded.values())
             for task in process.task_specs.values()
             if isinstance(task, CallActivityMixin)}
+
+
+def latest_tables(session) -> dict[str, DecisionTableVersion]:
+    """The newest published version of every decision table, by file name."""
+    newest = (select(DecisionTableVersion.filename,
+                     func.max(DecisionTableVersion.version).label("v"))
+              .group_by(DecisionTableVersion.filename).subquery())
+    return {t.filename: t for t in session.scalars(
+        select(DecisionTableVersion).join(
+            newest, (DecisionTableVersion.filename == newest.c.filename)
+            & (DecisionTableVersion.version == newest.c.v)))}
 
 
 def published_ids(session) -> set[str]:
@@ -143,13 +154,16 @@ def _describe(node) -> dict:
 
 
 def export(session, directory: Path) -> list[Path]:
-    """Write the newest published version of every process to `directory`, by file name,
-    so the repository can follow the live procedure. Returns the files that changed."""
+    """Write the newest published version of every process and decision table to
+    `directory`, by file name, so the repository can follow the live procedure. Returns
+    the files that changed."""
     written = []
-    for version in latest_versions(session):
-        path = directory / version.filename
-        if path.exists() and path.read_bytes() == version.xml:
+    newest = [(v.filename, v.xml) for v in latest_versions(session)]
+    newest += [(name, table.xml) for name, table in latest_tables(session).items()]
+    for filename, xml in newest:
+        path = directory / filename
+        if path.exists() and path.read_bytes() == xml:
             continue
-        path.write_bytes(version.xml)
+        path.write_bytes(xml)
         written.append(path)
     return written

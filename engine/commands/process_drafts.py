@@ -74,7 +74,9 @@ class DiscardProcessDraft:
 class PublishProcessDraft:
     """Publish one draft as a new version, only if Check finds nothing; the draft goes.
 
-    `decision_files` are the DMN tables the diagram's business rule tasks read.
+    `decision_files` are the DMN tables the diagram's business rule tasks read. A table's
+    draft is published with the newest version of every diagram, so the diagrams that
+    read it get new versions.
     Raises DiagramProblems (and keeps the draft) when Check finds anything.
     """
 
@@ -84,15 +86,14 @@ class PublishProcessDraft:
 
     def __call__(self, ctx) -> list[ProcessVersion]:
         _require_owner(ctx)
-        if self.filename.endswith(".dmn"):
-            # A table is compiled into the diagrams that read it, so it is published with
-            # them from the repository (`safeguard processes load`), not on its own.
-            raise InvalidDiagram("a decision table is published with the diagrams from the "
-                                 "repository, not on its own", file=self.filename)
         draft = versions.get_draft(ctx.session, self.filename)
         if draft is None:
             raise NotFound(f"there is no draft of {self.filename}")
         files = {**self.decision_files, self.filename: draft.xml}
+        if self.filename.endswith(".dmn"):
+            # A table is compiled into the diagrams that read it: publish them again with
+            # it, and those whose content changed (the readers) get new versions.
+            files.update({v.filename: v.xml for v in versions.latest_versions(ctx.session)})
         created = PublishProcesses(files, self.note)(ctx)
         ctx.session.delete(draft)
         return created

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from .. import audit, specs
 from ..errors import NotPermitted
-from ..models import ProcessVersion
+from ..models import DecisionTableVersion, ProcessVersion
 
 PUBLISH_ROLES = frozenset({"process_owner", "admin"})
 
@@ -44,4 +44,27 @@ class PublishProcesses:
                                              "version": version.version,
                                              "sha256": process.sha256})
             created.append(version)
+        self._record_tables(ctx)
         return created
+
+    def _record_tables(self, ctx) -> None:
+        """Keep each decision table whose content changed as a new version of its own."""
+        for filename, xml in sorted(self.files.items()):
+            if not filename.endswith(".dmn"):
+                continue
+            latest = ctx.session.execute(
+                select(DecisionTableVersion.version, DecisionTableVersion.sha256)
+                .where(DecisionTableVersion.filename == filename)
+                .order_by(DecisionTableVersion.version.desc()).limit(1)).first()
+            sha = specs.sha256(xml)
+            if latest is not None and latest.sha256 == sha:
+                continue
+            table = DecisionTableVersion(
+                filename=filename, version=(latest.version + 1) if latest else 1, xml=xml,
+                sha256=sha, published_by=ctx.actor.name, published_at=ctx.now,
+                note=self.note)
+            ctx.session.add(table)
+            ctx.session.flush()
+            audit.record(ctx.session, ctx.actor, "decision_table.published",
+                         "decision_table_version", table.id,
+                         detail={"file": filename, "version": table.version, "sha256": sha})

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from engine.models import Case, ProcessVersion
@@ -190,6 +191,9 @@ def test_decision_table_opens_in_dmn_js(page, live_server, live_app, make_user,
     page.click("#check-diagram")
     page.wait_for_selector("#modeller-status:has-text('Check found no problems')")
     assert_accessible(page, exclude=CANVAS)
+    page.fill("#note", "the table as it is")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_text("The decision table grade.dmn is published")).to_be_visible()
     assert errors == []
 
 

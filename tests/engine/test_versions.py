@@ -123,3 +123,16 @@ def test_export_writes_the_newest_versions(session, simple, tmp_path):
     assert versions.export(session, tmp_path) == [tmp_path / "simple.bpmn"]
     assert (tmp_path / "simple.bpmn").read_bytes() == RENAMED
     assert versions.export(session, tmp_path) == []  # nothing changed since
+
+
+def test_export_writes_the_published_decision_tables_too(session, fake_clock, engine_forms,
+                                                         tmp_path):
+    from engine.commands import PublishProcesses
+
+    grade = (HERE / "diagrams" / "grade.dmn").read_bytes()
+    run(session, PublishProcesses({"grade.dmn": grade}, "table"), SYSTEM)
+    assert versions.latest_tables(session)["grade.dmn"].version == 1
+    run(session, PublishProcesses({"grade.dmn": grade}, "same again"), SYSTEM)
+    assert versions.latest_tables(session)["grade.dmn"].version == 1  # unchanged: no version
+    assert versions.export(session, tmp_path) == [tmp_path / "grade.dmn"]
+    assert (tmp_path / "grade.dmn").read_bytes() == grade

@@ -41,6 +41,31 @@ def test_r28_thresholds_and_window_are_cells_process_owners_publish(proc):
     assert len(proc.child_cases(child, "stage_one")) == 1
 
 
+def test_r28_a_process_owner_publishes_the_edited_table_from_a_draft(proc):
+    """The modeller's path: the table's draft is published with the newest diagrams, the
+    diagram that reads it gets a new version, and the table keeps a version of its own."""
+    from engine.commands.process_drafts import PublishProcessDraft, SaveProcessDraft
+    from engine.models import DecisionTableVersion
+    from engine.versions import latest_tables
+
+    assert latest_tables(proc.session)["triggers.dmn"].version == 1  # from the repository
+    count = "sum(1 for days in ? if days &lt;= 90)"
+    edited = TABLE.replace(f"3 &lt;= {count}", f"2 &lt;= {count}").replace(
+        f"{count} &lt; 3", f"{count} &lt; 2")
+    run(proc.session, SaveProcessDraft("triggers.dmn", edited.encode()), SYSTEM)
+    created = run(proc.session, PublishProcessDraft("triggers.dmn", "threshold 2"), SYSTEM)
+    assert [(v.process_id, v.version) for v in created] == [("repeat_triggers", 2)]
+    proc.session.rollback()
+    table = latest_tables(proc.session)["triggers.dmn"]
+    assert (table.version, table.xml, table.note) == (2, edited.encode(), "threshold 2")
+    assert proc.session.query(DecisionTableVersion).count() == 2
+    child = proc.child()
+    proc.clock.set(london(2026, 2, 1, 12))
+    proc.episode_at(child, london(2026, 2, 1, 12))
+    proc.episode_at(child, london(2026, 2, 20, 12))
+    assert len(proc.child_cases(child, "stage_one")) == 1  # two episodes are now enough
+
+
 def test_r28_window_edited_to_30_days(proc):
     edited = TABLE.replace("days &lt;= 90", "days &lt;= 30")
     run(proc.session, PublishProcesses(bundle(edited), "window 30"), SYSTEM)

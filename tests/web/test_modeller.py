@@ -177,8 +177,20 @@ def test_decision_table_is_edited_saved_and_checked(owner, with_table):
     assert owner.get("/modeller/files/grade.dmn/source.xml").data == bad
     refused = owner.post("/modeller/files/grade.dmn/publish", data={"note": "x"})
     assert refused.status_code == 400
-    assert "published with the diagrams" in refused.get_data(as_text=True)
+    assert "correct them before you publish" in refused.get_data(as_text=True)
     assert owner.get("/modeller/files/grade.dmn/source.xml").data == bad  # draft kept
+
+
+def test_a_decision_table_is_published_from_its_draft(owner, with_table, session):
+    changed = with_table.replace(b"&gt;= 3", b"&gt;= 4")
+    assert changed != with_table
+    owner.post("/modeller/files/grade.dmn/draft", data=changed, headers=XML)
+    response = owner.post("/modeller/files/grade.dmn/publish", data={"note": "four"},
+                          follow_redirects=True)
+    assert "The decision table grade.dmn is published" in response.get_data(as_text=True)
+    assert owner.get("/modeller/files/grade.dmn/source.xml").data == changed
+    page = owner.get("/modeller/files/grade.dmn").get_data(as_text=True)
+    assert "version 1" in page
 
 
 def test_demo_process_owner_edits_and_publishes(client, session, published):

@@ -45,8 +45,12 @@ def _processes_dir() -> Path:
 
 
 def decision_files() -> dict[str, bytes]:
-    """The decision tables diagrams may read, from the repository's processes/."""
-    return {p.name: p.read_bytes() for p in sorted(_processes_dir().glob("*.dmn"))}
+    """The decision tables diagrams may read: the published version of each, else the
+    repository's file in processes/."""
+    files = {p.name: p.read_bytes() for p in sorted(_processes_dir().glob("*.dmn"))}
+    files.update({name: table.xml
+                  for name, table in versions.latest_tables(get_session()).items()})
+    return files
 
 
 def _filename_or_404(filename: str) -> str:
@@ -64,6 +68,9 @@ def _source(session, filename: str) -> tuple[bytes | None, str]:
     latest = {v.filename: v for v in versions.latest_versions(session)}
     if filename in latest:
         return latest[filename].xml, f"version {latest[filename].version}"
+    table = versions.latest_tables(session).get(filename)
+    if table is not None:
+        return table.xml, f"version {table.version}"
     path = _processes_dir() / filename
     if filename.endswith(".dmn") and path.is_file():
         return path.read_bytes(), "the repository"
@@ -189,6 +196,12 @@ def publish(filename):
         return _edit_page(session, filename, "draft", status=400, problems=exc.problems,
                           errors={"note": f"Check found {len(exc.problems)} problem(s): "
                                           "correct them before you publish"})
+    if filename.endswith(".dmn"):
+        readers = ", ".join(f"{v.process_id} version {v.version}" for v in created)
+        flash(f"The decision table {filename} is published"
+              + (f"; the diagrams that read it are now {readers}." if readers else "."),
+              "success")
+        return redirect(url_for(".index"))
     if not created:
         flash("Nothing was published: the draft is the same as the newest version.",
               "success")

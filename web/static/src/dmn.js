@@ -29,6 +29,17 @@ async function start(root) {
   document.getElementById('save-draft')?.addEventListener('click', async () => {
     try { await save(); say('The draft is saved.'); } catch (e) { say(`Not saved: ${e.message}`); }
   });
+  // Publish publishes the saved draft: save what is on the canvas first.
+  const publishForm = document.getElementById('publish-form');
+  publishForm?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await save();
+      publishForm.submit();
+    } catch (e) {
+      say(`The draft was not saved, so nothing was published: ${e.message}`);
+    }
+  });
   document.getElementById('check-diagram')?.addEventListener('click', async () => {
     try {
       const xml = await save();
