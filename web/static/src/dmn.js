@@ -1,7 +1,7 @@
 // Decision tables for process owners: dmn-js, saved and checked like diagrams.
 import DmnModeler from 'dmn-js/lib/Modeler';
 
-import { listProblems, postXml, readData, say } from './page.js';
+import { listProblems, postXml, publishAfterSaving, readData, say } from './page.js';
 
 import 'dmn-js/dist/assets/diagram-js.css';
 import 'dmn-js/dist/assets/dmn-js-shared.css';
@@ -29,17 +29,7 @@ async function start(root) {
   document.getElementById('save-draft')?.addEventListener('click', async () => {
     try { await save(); say('The draft is saved.'); } catch (e) { say(`Not saved: ${e.message}`); }
   });
-  // Publish publishes the saved draft: save what is on the canvas first.
-  const publishForm = document.getElementById('publish-form');
-  publishForm?.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    try {
-      await save();
-      publishForm.submit();
-    } catch (e) {
-      say(`The draft was not saved, so nothing was published: ${e.message}`);
-    }
-  });
+  publishAfterSaving(save);
   document.getElementById('check-diagram')?.addEventListener('click', async () => {
     try {
       const xml = await save();

@@ -7,7 +7,7 @@ import lintModule from 'bpmn-js-bpmnlint';
 import lintConfig from '../build/bpmnlint-config.js';
 import spiffworkflow from './spiffworkflow.json';
 import { SafeguardPropertiesModule } from './properties.js';
-import { listProblems, postXml, readData, say } from './page.js';
+import { listProblems, postXml, publishAfterSaving, readData, say } from './page.js';
 
 import 'bpmn-js/dist/assets/diagram-js.css';
 import 'bpmn-js/dist/assets/bpmn-js.css';
@@ -83,17 +83,7 @@ async function start(root) {
     }
   });
 
-  // Publish publishes the saved draft: save what is on the canvas first.
-  const publishForm = document.getElementById('publish-form');
-  publishForm?.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    try {
-      await save();
-      publishForm.submit();
-    } catch (error) {
-      say(`The draft was not saved, so nothing was published: ${error.message}`);
-    }
-  });
+  publishAfterSaving(save);
 
   document.getElementById('check-diagram')?.addEventListener('click', async () => {
     try {

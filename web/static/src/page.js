@@ -55,3 +55,17 @@ export function listProblems(container, problems, select, empty) {
     container.append(item);
   }
 }
+
+// Publish publishes the saved draft: the form saves what is on the canvas first.
+export function publishAfterSaving(save) {
+  const form = document.getElementById('publish-form');
+  form?.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    try {
+      await save();
+      form.submit();
+    } catch (error) {
+      say(`The draft was not saved, so nothing was published: ${error.message}`);
+    }
+  });
+}
