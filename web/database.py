@@ -10,7 +10,9 @@ from engine.db import make_engine, make_session_factory
 
 
 def init_app(app) -> None:
-    engine = make_engine(app.config.get("DATABASE_URL"))
+    # DATABASE_ENGINE_OPTIONS: keyword arguments for SQLAlchemy's create_engine (pool sizes).
+    engine = make_engine(app.config.get("DATABASE_URL"),
+                         **app.config.get("DATABASE_ENGINE_OPTIONS", {}))
     app.extensions["sqlalchemy_engine"] = engine
     app.extensions["session_factory"] = make_session_factory(engine)
     app.teardown_appcontext(close_session)

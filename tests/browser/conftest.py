@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
 from tests.web.conftest import (  # noqa: F401 (fixtures shared with the web tests)
@@ -54,9 +55,12 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture
 def live_app(database_url, sessions, fake_clock):
     """The app with CSRF on, as in production; the fake clock is shared with the server
-    thread, so a test moves time for the server too."""
+    thread, so a test moves time for the server too. Without a pool, a request thread
+    still running when the test ends closes its own connection instead of leaving it in a
+    disposed pool for the garbage collector."""
     return create_app({"TESTING": True, "DATABASE_URL": database_url,
-                       "SECRET_KEY": "browser-tests", "SESSION_COOKIE_SECURE": False})
+                       "SECRET_KEY": "browser-tests", "SESSION_COOKIE_SECURE": False,
+                       "DATABASE_ENGINE_OPTIONS": {"poolclass": NullPool}})
 
 
 @pytest.fixture
