@@ -357,3 +357,9 @@ def api_key_create(ctx, org_code, roles, name):
             raise click.BadParameter(f"no organisation '{org_code}'", param_hint="--org")
         _, plain = keys.create(session, organisation_id=org.id, roles=list(roles), name=name)
     click.echo(plain)
+
+
+# issue 13: the DfE and Ofsted returns
+from .returns_cli import returns_group  # noqa: E402
+
+main.add_command(returns_group)
