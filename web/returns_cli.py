@@ -79,3 +79,23 @@ def return_903(ctx, year, out, org_code, no_validate):
         writer.writerows((i.child, i.table, i.row, i.rule, i.message)
                          for i in checked.findings)
     click.echo(f"{len(checked.findings)} rule hits from the DfE validator (validation.csv)")
+
+
+@returns_group.command("annex-a")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The .xlsx file to write.")
+@click.option("--org", "org_code", help="The local authority's code (when there are several).")
+@click.pass_context
+def annex_a(ctx, out, org_code):
+    """Write Ofsted Annex A List 8's missing columns for the children in care (.xlsx)."""
+    from engine import clock
+    from engine.returns.commands import BuildAnnexA
+
+    from .cli import _session
+
+    with _session(ctx) as session:
+        authority = _authority(session, org_code)
+        today = clock.london(clock.now()).date()
+        data = run(session, BuildAnnexA(authority.id, today), SYSTEM)
+    out.write_bytes(data)
+    click.echo(f"{authority.name}: Annex A List 8 for {today:%d/%m/%Y} -> {out}")

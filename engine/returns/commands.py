@@ -3,12 +3,13 @@ authority, so each export is audited (who, which return, how many children)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from .. import audit
 from ..errors import NotFound, NotPermitted
 from ..models import Organisation
-from . import source, ssda903
+from . import annex_a, source, ssda903
 
 # Who prepares the returns: service managers and administrators (the issue's roles).
 RETURN_ROLES = frozenset({"service_manager", "admin"})
@@ -45,3 +46,19 @@ class BuildReturn903:
                                               "children": len(result.header),
                                               "missing_rows": len(result.missing)})
         return result
+
+
+@dataclass(frozen=True)
+class BuildAnnexA:
+    """Ofsted Annex A List 8's missing columns for the authority's children in care, as
+    an .xlsx workbook (bytes)."""
+
+    organisation_id: int
+    today: dt.date
+
+    def __call__(self, ctx) -> bytes:
+        organisation = _check(ctx, self.organisation_id)
+        table = annex_a.rows(ctx.session, organisation.id, self.today)
+        audit.record(ctx.session, ctx.actor, "annex_a_downloaded", "organisation",
+                     organisation.id, detail={"children": len(table)})
+        return annex_a.workbook(table)

@@ -17,7 +17,7 @@ from engine.errors import NotFound, NotPermitted
 from engine.executor import run
 from engine.models import Child
 from engine.returns import source, ssda903, validator
-from engine.returns.commands import RETURN_ROLES, BuildReturn903
+from engine.returns.commands import RETURN_ROLES, BuildAnnexA, BuildReturn903
 
 from ..access import actor, role_required, visible_children
 from ..database import get_session
@@ -26,6 +26,7 @@ from . import bp
 
 TABLE_NAMES = {"Header": "Child details", "Episodes": "Periods of care",
                "Missing": "Missing and away episodes"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FILES = {"header": "Header", "episodes": "Episodes", "missing": "Missing"}
 
 
@@ -96,3 +97,15 @@ def return_903_csv(year, name):
     result = _build(year, "downloaded")
     return Response(result.csv_text(FILES[name]), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="ssda903-{year}-{name}.csv"'})
+
+
+@bp.route("/returns/annex-a.xlsx")
+@role_required(*RETURN_ROLES)
+def annex_a_xlsx():
+    today = clock.london(clock.now()).date()
+    try:
+        data = run(get_session(), BuildAnnexA(current_user.organisation_id, today), actor())
+    except (NotFound, NotPermitted):
+        abort(403)
+    return Response(data, mimetype=XLSX, headers={
+        "Content-Disposition": f'attachment; filename="annex-a-list-8-{today:%Y-%m-%d}.xlsx"'})
