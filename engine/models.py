@@ -475,6 +475,25 @@ class DecisionTableVersion(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
-# --- issue 13: statutory clocks for the managers' dashboard ---
+# --- issue 13: statutory clocks for the managers' dashboard; the DfE return's checks ---
+
+
+class ReturnCheck(Base):
+    """The outcome of checking one authority's SSDA903 return with the DfE's validator:
+    kept so the dashboard's data-quality figure need not run the validator itself."""
+
+    __tablename__ = "return_check"
+    __table_args__ = (Index("ix_return_check_org_at", "organisation_id", "checked_at"),)
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    year: Mapped[int]
+    checked_at: Mapped[timestamp]
+    checked_by: Mapped[str200]
+    rule_hits: Mapped[int]
+    problems: Mapped[int]  # what the record cannot say, found by the builder
+    children_with_hits: Mapped[int]
+
+
 Index("ix_work_item_clock_due", WorkItem.clock, WorkItem.due_at)
 Index("ix_timer_clock_due", Timer.clock, Timer.due_at)

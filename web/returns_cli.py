@@ -78,6 +78,12 @@ def return_903(ctx, year, out, org_code, no_validate):
         writer.writerow(["child", "table", "row", "rule", "message"])
         writer.writerows((i.child, i.table, i.row, i.rule, i.message)
                          for i in checked.findings)
+    from engine.returns.commands import RecordReturnCheck
+
+    with _session(ctx) as session:
+        run(session, RecordReturnCheck(year, authority.id, len(checked.findings),
+                                       len(result.problems),
+                                       len({i.child for i in checked.findings})), SYSTEM)
     click.echo(f"{len(checked.findings)} rule hits from the DfE validator (validation.csv)")
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .. import audit
 from ..errors import NotFound, NotPermitted
-from ..models import Organisation
+from ..models import Organisation, ReturnCheck
 from . import annex_a, source, ssda903
 
 # Who prepares the returns: service managers and administrators (the issue's roles).
@@ -62,3 +62,21 @@ class BuildAnnexA:
         audit.record(ctx.session, ctx.actor, "annex_a_downloaded", "organisation",
                      organisation.id, detail={"children": len(table)})
         return annex_a.workbook(table)
+
+
+@dataclass(frozen=True)
+class RecordReturnCheck:
+    """Keeps what checking a return found (counts only), for the dashboard."""
+
+    year: int
+    organisation_id: int
+    rule_hits: int
+    problems: int
+    children_with_hits: int
+
+    def __call__(self, ctx) -> None:
+        organisation = _check(ctx, self.organisation_id)
+        ctx.session.add(ReturnCheck(
+            organisation_id=organisation.id, year=self.year, checked_at=ctx.now,
+            checked_by=ctx.actor.name, rule_hits=self.rule_hits, problems=self.problems,
+            children_with_hits=self.children_with_hits))

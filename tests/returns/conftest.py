@@ -58,12 +58,14 @@ def records(session, fake_clock):
             return episode
 
         def work(self, episode, form_key, state="completed", data=None, due=None,
-                 completed=None, role="rhi_worker", element=None, created=None):
+                 completed=None, role="rhi_worker", element=None, created=None,
+                 clock_name=None):
             with session.begin():
                 item = WorkItem(case_id=episode.case.id, task_id=f"t{next(_n)}",
                                 process_id="interview", element_id=element or form_key,
                                 name=form_key.replace("_", " "), role=role,
                                 form_key=form_key, state=state, due_at=due,
+                                clock=clock_name,
                                 completed_at=completed, data=data,
                                 created_at=created or fake_clock.now())
                 session.add(item)

@@ -17,7 +17,12 @@ from engine.errors import NotFound, NotPermitted
 from engine.executor import run
 from engine.models import Child
 from engine.returns import source, ssda903, validator
-from engine.returns.commands import RETURN_ROLES, BuildAnnexA, BuildReturn903
+from engine.returns.commands import (
+    RETURN_ROLES,
+    BuildAnnexA,
+    BuildReturn903,
+    RecordReturnCheck,
+)
 
 from ..access import actor, role_required, visible_children
 from ..database import get_session
@@ -63,6 +68,9 @@ def return_903():
         try:
             checked = validator.validate(result.write(Path(tmp)), year, la_code())
             findings, failed = checked.findings, checked.failed_rules
+            run(session, RecordReturnCheck(year, current_user.organisation_id, len(findings),
+                                           len(result.problems),
+                                           len({f.child for f in findings})), actor())
         except validator.ValidatorUnavailable as error:
             unavailable = str(error)
     links = _child_links(session, {f.child for f in findings} | {p.child for p in result.problems})
