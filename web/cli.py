@@ -164,11 +164,11 @@ def rules(processes_dir, tests_dir, show_all):
     R1-R44 lacks an element or a test."""
     from engine import rules as traceability
 
-    rows = traceability.coverage(processes_dir, tests_dir)
+    rows = traceability.coverage(processes_dir, tests_dir, ROOT)
     click.echo(f"{'rule':<5} {'elements':>8} {'tests':>5}  where")
     for row in rows:
-        click.echo(f"{row.name:<5} {len(row.elements):>8} {len(row.tests):>5}  "
-                   f"{_some(row.elements, show_all)}")
+        click.echo(f"{row.name:<5} {len(row.elements) + len(row.modules):>8} "
+                   f"{len(row.tests):>5}  {_some(row.elements + row.modules, show_all)}")
         click.echo(f"{'':<21}{_some(row.tests, show_all)}")
     problems = traceability.gaps(rows)
     for problem in problems:

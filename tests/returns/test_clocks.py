@@ -25,3 +25,16 @@ def test_r45_timer_and_work_item_rows_carry_the_statutory_clock(proc, session): 
     escalation = proc.items(episode)["low_risk_review_overdue"]
     assert escalation.clock is None  # the escalation is not itself a statutory deadline
     assert proc.items(episode)["low_risk_review"].clock == "low_risk_review"
+
+
+def test_r45_r46_rules_command_shows_the_modules_and_tests():
+    from click.testing import CliRunner
+
+    from web.cli import main
+
+    output = CliRunner().invoke(main, ["rules", "--all"]).output
+    lines = output.splitlines()
+    r45 = next(n for n, line in enumerate(lines) if line.startswith("R45 "))
+    r46 = next(n for n, line in enumerate(lines) if line.startswith("R46 "))
+    assert "engine/dashboard.py" in lines[r45] and "test_r45_" in lines[r45 + 1]
+    assert "engine/returns/ssda903.py" in lines[r46] and "test_r46_" in lines[r46 + 1]
