@@ -51,6 +51,8 @@ def case_data(child: Child, episode: Episode) -> dict:
         "child_protection_plan": bool(flags.get("child_protection_plan")),
         "subject_to_restriction": bool(flags.get("subject_to_restriction")),
         "risk_of_serious_harm": bool(report.get("risk_of_serious_harm")),
+        # R3, R5: the reporter's suspicion of child exploitation (PLAN interface 1).
+        "ce_risk_suspected": bool(report.get("ce_risk_suspected")),
         "uasc": bool(flags.get("uasc")),
         "migrant": bool(flags.get("migrant")),
         "looked_after_days": looked_after_days(child, episode),

@@ -10,8 +10,11 @@ from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import Child, Episode, Organisation
 from .start_case import start
 
-# Who may report a child missing: carers and providers, the police, and children's services.
-REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "edt"})
+# Who may report a child missing: carers and providers, the police, children's services,
+# and the Home Office, which often knows first that a child subject to immigration
+# restriction has gone (R38).
+REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "edt",
+                          "home_office"})
 
 
 @dataclass

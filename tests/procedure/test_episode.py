@@ -13,19 +13,20 @@ def test_whole_episode_report_to_closed(proc):
     reported = proc.clock.now()  # Monday 09:00
     ntk = ("team_manager", last_seen + dt.timedelta(hours=48))
     episode = proc.report(proc.child(), last_seen_at=last_seen.isoformat())
-    assert proc.summary(episode) == {**LOCATE, "grade_risk": ("police", None),
+    share = {"publicity_decision": ("police", None),
+             "mach_review": ("mach", london(2026, 3, 2, 17, 0)),
+             "notifications": ("social_worker", None)}
+    assert proc.summary(episode) == {**LOCATE, **share,
+                                     "grade_risk": ("police", reported + dt.timedelta(hours=1)),
                                      "action_plan": ("social_worker", None),
                                      "need_to_know_report": ntk}
 
     proc.complete(episode, "grade_risk")
-    assert proc.summary(episode) == {**LOCATE, "action_plan": ("social_worker", None),
-                                     "need_to_know_report": ntk,
-                                     "publicity_decision": ("police", None),
-                                     "mach_review": ("mach", None),
-                                     "notifications": ("social_worker", None)}
+    assert proc.summary(episode) == {**LOCATE, **share, "action_plan": ("social_worker", None),
+                                     "need_to_know_report": ntk}
     assert proc.episode(episode).risk_grade == "medium"
 
-    for element in ("notifications", "mach_review", "publicity_decision"):
+    for element in share:
         proc.complete(episode, element)
     proc.complete(episode, "action_plan")
     assert proc.summary(episode) == {**LOCATE, "need_to_know_report": ntk,

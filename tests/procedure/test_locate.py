@@ -93,5 +93,6 @@ def test_r14_found_cancels_locate_work(proc):
     proc.advance(hours=1)
     proc.found(episode)
     items = proc.items(episode)
-    assert set(items) == {"record_found"}
+    # the search stops; the sharing of the report (R7-R13) does not
+    assert set(items) == {"record_found", "mach_review", "notifications", "publicity_decision"}
     assert "action_plan" in proc.items(episode, state="cancelled")
