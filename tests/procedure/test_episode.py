@@ -45,7 +45,7 @@ def test_whole_episode_report_to_closed(proc):
     assert proc.items(episode)["notify_lead_member"].due_at == last_seen + dt.timedelta(days=7)
 
     found_at = proc.clock.now()
-    proc.found(episode, found_at=found_at, found_where="Friend's flat", found_by="PC Smith")
+    proc.found(episode, found_at=found_at, found_where="friend_or_relative", found_by="police")
     assert proc.summary(episode) == {"record_found": ("police", None)}
     assert proc.episode(episode).found_at == found_at
 
