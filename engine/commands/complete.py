@@ -6,7 +6,7 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete
 
-from .. import child_record, forms, runtime
+from .. import forms, runtime, task_actions
 from ..errors import Conflict
 from ..models import Draft, WorkItem
 from .claim import check_may_act, open_item
@@ -31,7 +31,6 @@ class CompleteWorkItem:
             raise Conflict("this work is no longer waiting in the case")
         task.data.update(data)
         task.run()
-        _write_child_flag(ctx, case, workflow, task)
         runtime.run_engine(workflow)
         item.state = "completed"
         item.completed_at = ctx.now
@@ -40,24 +39,9 @@ class CompleteWorkItem:
         item.data = data
         # Drafts of a completed item would only mislead.
         ctx.session.execute(delete(Draft).where(Draft.work_item_id == item.id))
+        # Flags on the child's record, meetings chosen, recounts (R13, R25, R27, R29).
+        task_actions.after_completion(ctx, case, workflow, task)
         runtime.save_case(ctx.session, case, workflow, ctx.actor, "work_item.completed",
                           {"work_item": item.id, "element": item.element_id})
         return item
 
-
-def _write_child_flag(ctx, case, workflow, task) -> None:
-    """A user task may write one flag on the child's record when it is completed
-    (R13 flag on notification, R27 CE found in the RHI). Its properties say which:
-    `childFlag` (the flag), `childFlagWhen` (a condition on the task data, default always),
-    `childFlagValue` (an expression, default True) and `childFlagReason` (words for the
-    audit trail). Conditions run in the diagrams' restricted environment."""
-    props = task.task_spec.extensions.get("properties", {})
-    flag = props.get("childFlag")
-    if not flag or case.child_id is None:
-        return
-    engine = workflow.script_engine
-    if not engine.evaluate(task, props.get("childFlagWhen") or "True"):
-        return
-    value = engine.evaluate(task, props.get("childFlagValue") or "True")
-    reason = props.get("childFlagReason") or f"Recorded at '{task.task_spec.bpmn_name}'"
-    child_record.set_flag(ctx, case.child_id, flag, value, reason)

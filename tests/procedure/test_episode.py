@@ -46,13 +46,14 @@ def test_whole_episode_report_to_closed(proc):
 
     found_at = proc.clock.now()
     proc.found(episode, found_at=found_at, found_where="friend_or_relative", found_by="police")
-    assert proc.summary(episode) == {"record_found": ("police", None)}
+    rhi_due = found_at + dt.timedelta(hours=72)
+    # R22: the RHI clock runs from found, beside the record of who was told (R20)
+    assert proc.summary(episode) == {"record_found": ("police", None),
+                                     "prevention_interview": ("police", None),
+                                     "rhi": ("rhi_worker", rhi_due)}
     assert proc.episode(episode).found_at == found_at
 
     proc.complete(episode, "record_found")
-    rhi_due = found_at + dt.timedelta(hours=72)
-    assert proc.summary(episode) == {"prevention_interview": ("police", None),
-                                     "rhi": ("rhi_worker", rhi_due)}
     proc.complete(episode, "prevention_interview")
     assert proc.summary(episode) == {"rhi": ("rhi_worker", rhi_due)}
 

@@ -94,5 +94,6 @@ def test_r14_found_cancels_locate_work(proc):
     proc.found(episode)
     items = proc.items(episode)
     # the search stops; the sharing of the report (R7-R13) does not
-    assert set(items) == {"record_found", "mach_review", "notifications", "publicity_decision"}
+    assert set(items) == {"record_found", "prevention_interview", "rhi", "mach_review",
+                          "notifications", "publicity_decision"}
     assert "action_plan" in proc.items(episode, state="cancelled")

@@ -12,9 +12,8 @@ from sqlalchemy import func, or_, select
 
 from engine import clock
 from engine.commands import CreateChild, ReportEpisode, ReportFound
-from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
 from engine.commands.create_child import FLAGS
-from engine.commands.deliver_message import FOUND_ROLES
+from engine.commands.deliver_message import FOUND_BY, FOUND_ROLES, FOUND_WHERE
 from engine.commands.report_episode import REPORT_ROLES
 from engine.episodes import LEGAL_STATUSES
 from engine.errors import Conflict, InvalidInput
