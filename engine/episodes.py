@@ -44,6 +44,8 @@ def case_data(child: Child, episode: Episode) -> dict:
         "reported_at": episode.reported_at.astimezone(dt.UTC).isoformat(),
         "child_age": age_on(child.date_of_birth, episode.last_seen_at.date()),
         "in_care": child.legal_status != "not_in_care",
+        # R18: a recovery order needs a care order or EPO (PLAN interface 1).
+        "legal_status": child.legal_status,
         "ce_risk": bool(flags.get("ce_risk")),
         "open_to_social_worker": open_to_social_worker(child),
         "placed_out_of_area": placed_elsewhere,

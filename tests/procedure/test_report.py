@@ -69,7 +69,7 @@ def test_r5_grade_change_at_locate_review_is_recorded(proc):
     child = proc.child()
     episode = proc.report(child)
     proc.complete(episode, "grade_risk", risk_grade="medium")
-    proc.clock.advance(hours=3)
+    proc.advance(hours=24, seconds=1)  # the first daily review opens
     proc.complete(episode, "review_risk", risk_grade="high",
                   risk_change_reason="Seen with older males")
     items = proc.items(episode)
@@ -297,6 +297,7 @@ def test_r5_grade_change_records_why_from_the_review(proc):
     """R5: every change is recorded with who and why; the why of a review is its reason."""
     episode = proc.report(proc.child())
     proc.complete(episode, "grade_risk", risk_grade="medium", risk_reason="First episode")
+    proc.advance(hours=24, seconds=1)
     proc.complete(episode, "review_risk", risk_grade="high",
                   risk_change_reason="Seen with older males")
     history = proc.session.scalars(select(RiskAssessment).where(
