@@ -98,7 +98,10 @@ class ReportFound:
         payload = {"found_at": self.found_at.astimezone(dt.UTC).isoformat(),
                    "found_where": self.found_where, "found_by": self.found_by,
                    "found_where_detail": self.found_where_detail.strip(),
-                   "not_missing": self.not_missing}
+                   "not_missing": self.not_missing,
+                   # R35: health is told about a high-risk child; the grade was set in
+                   # the grading, whose data ends with 'Child missing'.
+                   "risk_grade": episode.risk_grade or ""}
         case = DeliverMessage(case_id, "child_found", payload)(ctx)
         # The Home Office route runs beside the episode and waits for the same news (R41).
         for other_id in ctx.session.scalars(select(Case.id).where(

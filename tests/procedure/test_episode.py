@@ -50,11 +50,17 @@ def test_whole_episode_report_to_closed(proc):
     found_at = proc.clock.now()
     proc.found(episode, found_at=found_at, found_where="friend_or_relative", found_by="police")
     rhi_due = found_at + 72 * H
-    # R22: the RHI clock runs from found, beside the record of who was told (R20)
+    plans_due = london(2026, 3, 10, 23, 59) + dt.timedelta(seconds=59)  # 5 working days
+    # R22: the RHI clock runs from found, beside the record of who was told (R20); R35:
+    # the plans after the episode are due too
     assert proc.summary(episode) == {"record_found": ("police", None),
                                      "prevention_interview": ("police", None),
-                                     "rhi": ("rhi_worker", rhi_due)}
+                                     "rhi": ("rhi_worker", rhi_due),
+                                     "update_child_plan": ("social_worker", plans_due),
+                                     "update_trigger_plan": ("police", plans_due)}
     assert proc.episode(episode).found_at == found_at
+    proc.complete(episode, "update_child_plan", process="episode")
+    proc.complete(episode, "update_trigger_plan")
 
     proc.complete(episode, "record_found")
     proc.complete(episode, "prevention_interview")

@@ -220,5 +220,6 @@ def test_r14_found_cancels_locate_work(proc):
     items = proc.items(episode)
     # the search stops; the sharing of the report (R7-R13) does not
     assert set(items) == {"record_found", "prevention_interview", "rhi", "mach_review",
-                          "notifications", "publicity_decision"}
+                          "notifications", "publicity_decision", "update_child_plan",
+                          "update_trigger_plan"}
     assert "action_plan" in proc.items(episode, state="cancelled")

@@ -14,7 +14,7 @@ from engine import clock
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
 from engine.commands.deliver_message import FOUND_BY, FOUND_ROLES, FOUND_WHERE
-from engine.commands.report_episode import REPORT_ROLES
+from engine.commands.report_episode import REPORT_ROLES, latest_safety_plan
 from engine.episodes import LEGAL_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.executor import run
@@ -117,6 +117,7 @@ def report_form(child_id: int):
             return redirect(url_for("cases.show", case_id=case_id))
     fields = formfields.fields(FORM_KEY, values, errors)
     return render_template("report/report_form.html", child=child, fields=fields,
+                           safety_plan=latest_safety_plan(session, child.id),
                            errors=errors, error_order=[f["name"] for f in fields],
                            form=formfields.definition(FORM_KEY)), (400 if errors else 200)
 
