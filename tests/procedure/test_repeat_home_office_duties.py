@@ -269,3 +269,29 @@ def test_r52_epo_not_extended_ends_the_order_work(proc):
     proc.complete(episode, "epo_extension")  # not extended
     assert not {"epo_extension", "epo_extension_end"} & set(proc.items(episode))
     assert proc.session.scalar(select(Episode.id).where(Episode.id == episode))
+
+
+# --- R44: a concern is acted on
+
+def test_r44_exploitation_concern_gets_the_checklist_and_flags_the_child(proc):
+    from engine.models import Child
+
+    child = proc.child()
+    episode = proc.report(child)
+    proc.complete(episode, "other_risks", process=RISKS, county_lines="concern")
+    items = proc.items(episode, process=RISKS)
+    assert items["ce_concern_checklist"].role == "social_worker"
+    assert "prevent_referral" not in items
+    proc.complete(episode, "ce_concern_checklist", process=RISKS)
+    proc.session.rollback()
+    assert proc.session.get(Child, child).flags.get("ce_risk") is True
+
+
+def test_r44_radicalisation_concern_needs_a_prevent_decision(proc):
+    episode = proc.report(proc.child())
+    proc.complete(episode, "other_risks", process=RISKS, radicalisation="concern")
+    items = proc.items(episode, process=RISKS)
+    assert items["prevent_referral"].role == "social_worker"
+    assert "ce_concern_checklist" not in items
+    with pytest.raises(InvalidInput):
+        proc.complete(episode, "prevent_referral", process=RISKS, prevent_reason="")
