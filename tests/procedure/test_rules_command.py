@@ -27,6 +27,7 @@ def test_rules_command_fails_on_a_copy_missing_a_diagram_and_its_tests(tmp_path)
     shutil.copytree(ROOT / "tests" / "procedure", tests / "procedure")
     (tests / "procedure" / "test_episode_risks.py").unlink()
     (tests / "procedure" / "test_repeat_home_office_duties.py").unlink()
+    (tests / "procedure" / "test_diagram_conventions.py").unlink()
     result = CliRunner().invoke(main, ["rules", "--processes", str(processes),
                                        "--tests", str(tests)])
     assert result.exit_code == 1
