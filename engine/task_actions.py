@@ -11,6 +11,10 @@ Diagrams are data that process owners edit, so these are declared on the user ta
   meeting's case starts (or the episode joins the one already open).
 - `recountEpisodes` = `true`: the answers change the R29 judgement factors (injured,
   victim of crime in the prevention interview), so the child's episodes are counted again.
+- `reportsFound`: a condition; when it holds, the task's `review_found_at`,
+  `review_found_where` and `review_found_by` answers report the child found, exactly as
+  `ReportFound` does (R6: "found" at the low-risk review). Not `found_*`: only the
+  child_found message sets those. Run after the case is saved (`after_save`).
 
 Conditions and expressions run in the diagrams' restricted environment, on the task data.
 """
@@ -80,3 +84,21 @@ def start_meeting(ctx, case: Case, meeting: str, decided_at: str) -> Case:
                  child_id=child.id, detail={"meeting": meeting, "episode": episode.id,
                                             "decided_at": decided_at})
     return new
+
+
+def after_save(ctx, case: Case, workflow, task) -> None:
+    """Actions on the saved case itself (a message to it), after the completion is saved."""
+    props = task.task_spec.extensions.get("properties", {})
+    condition = props.get("reportsFound")
+    if not condition or case.episode_id is None:
+        return
+    if not workflow.script_engine.evaluate(task, condition):
+        return
+    from . import clock
+    from .commands.deliver_message import ReportFound
+
+    found_at = dt.datetime.fromisoformat(task.data["review_found_at"])
+    if found_at.tzinfo is None:
+        found_at = found_at.replace(tzinfo=clock.LONDON)  # people type London time
+    ReportFound(case.episode_id, found_at, task.data["review_found_where"],
+                task.data["review_found_by"])(ctx)

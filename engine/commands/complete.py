@@ -43,5 +43,7 @@ class CompleteWorkItem:
         task_actions.after_completion(ctx, case, workflow, task)
         runtime.save_case(ctx.session, case, workflow, ctx.actor, "work_item.completed",
                           {"work_item": item.id, "element": item.element_id})
+        # A child reported found from a review (R6, R20).
+        task_actions.after_save(ctx, case, workflow, task)
         return item
 

@@ -304,3 +304,23 @@ def test_r5_grade_change_records_why_from_the_review(proc):
         RiskAssessment.episode_id == episode).order_by(RiskAssessment.id)).all()
     assert [(r.grade, r.reason) for r in history] == [
         ("medium", "First episode"), ("high", "Seen with older males")]
+
+
+def test_r6_r20_found_at_the_low_risk_review_moves_the_episode_to_the_return(proc):
+    episode = proc.report(proc.child())
+    proc.complete(episode, "grade_risk", risk_grade="low", carer_actions_suitable=True,
+                  carer_actions="Carer rings friends")
+    proc.clock.advance(hours=1)
+    with pytest.raises(InvalidInput) as refused:
+        proc.complete(episode, "low_risk_review", child_still_missing=False)
+    assert {"review_found_at", "review_found_where", "review_found_by"} <= set(
+        refused.value.errors)
+    found_at = proc.clock.now() - 10 * MIN
+    proc.complete(episode, "low_risk_review", child_still_missing=False,
+                  review_found_at=found_at.isoformat(),
+                  review_found_where="friend_or_relative", review_found_by="parent_or_carer")
+    ep = proc.episode(episode)
+    assert (ep.found_at, ep.found_by) == (found_at, "parent_or_carer")
+    items = proc.items(episode)
+    assert items["rhi"].due_at == found_at + 72 * H
+    assert "action_plan" not in items and "mach_review" in items
