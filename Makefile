@@ -72,6 +72,7 @@ bench: install
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/process_page.py
+	$(BIN)/python bench/dashboard.py --with-returns
 
 clean:
 	rm -rf $(VENV) $(VALIDATOR_VENV) node_modules instance .pytest_cache

@@ -56,7 +56,13 @@ def _context(**extra):
 
 
 def _visible():
-    return visible_children(current_user)
+    """The ids of the children the manager may see, read once per request: the visibility
+    query joins every case, so each figure filtering on it again would repeat that work."""
+    from flask import g
+
+    if "dashboard_visible" not in g:
+        g.dashboard_visible = get_session().scalars(visible_children(current_user)).all()
+    return g.dashboard_visible
 
 
 @bp.route("/")
