@@ -26,7 +26,19 @@ $(ASSETS_STAMP): $(NODE_STAMP) .bpmnlintrc web/static/build.mjs $(wildcard web/s
 	node web/static/build.mjs
 	touch $@
 
-install: $(STAMP) $(NODE_STAMP) $(ASSETS_STAMP)
+# The DfE's SSDA903 validator in an environment of its own (issue 13): it needs
+# Python <= 3.11 and pins pandas < 2, so it cannot share the app's. The app runs it as a
+# subprocess (engine/returns/validator.py).
+VALIDATOR_VENV := .venv-903
+VALIDATOR_STAMP := $(VALIDATOR_VENV)/.installed
+VALIDATOR_PYTHON ?= $(shell for p in python3.11 python3.10 python3.9; do \
+  command -v $$p >/dev/null && { echo $$p; break; }; done)
+$(VALIDATOR_STAMP): requirements-903.txt
+	test -x $(VALIDATOR_VENV)/bin/python || $(VALIDATOR_PYTHON) -m venv $(VALIDATOR_VENV)
+	$(VALIDATOR_VENV)/bin/pip install --quiet -r requirements-903.txt
+	touch $(VALIDATOR_STAMP)
+
+install: $(STAMP) $(NODE_STAMP) $(ASSETS_STAMP) $(VALIDATOR_STAMP)
 
 # Debian's Chromium for the browser tests; installed only where apt-get can (as root).
 browser:
@@ -60,6 +72,7 @@ bench: install
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/process_page.py
+	$(BIN)/python bench/dashboard.py --with-returns
 
 clean:
-	rm -rf $(VENV) node_modules instance .pytest_cache
+	rm -rf $(VENV) $(VALIDATOR_VENV) node_modules instance .pytest_cache

@@ -255,6 +255,8 @@ class WorkItem(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     completed_by: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # the statutory clock of the deadline that bounds it (its timer's `clock`), if any
+    clock: Mapped[str | None] = mapped_column(String(32))
 
     case: Mapped[Case] = relationship()
 
@@ -284,6 +286,8 @@ class Timer(Base):
     # and when it went out
     reminder_at: Mapped[dt.datetime | None]
     reminded_at: Mapped[dt.datetime | None]
+    # the statutory clock the timer element is tagged with (`clock` property), if any
+    clock: Mapped[str | None] = mapped_column(String(32))
 
 
 class AuditEvent(Base):
@@ -469,3 +473,27 @@ class DecisionTableVersion(Base):
     published_by: Mapped[str] = mapped_column(String(200))
     published_at: Mapped[timestamp]
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- issue 13: statutory clocks for the managers' dashboard; the DfE return's checks ---
+
+
+class ReturnCheck(Base):
+    """The outcome of checking one authority's SSDA903 return with the DfE's validator:
+    kept so the dashboard's data-quality figure need not run the validator itself."""
+
+    __tablename__ = "return_check"
+    __table_args__ = (Index("ix_return_check_org_at", "organisation_id", "checked_at"),)
+
+    id: Mapped[intpk]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    year: Mapped[int]
+    checked_at: Mapped[timestamp]
+    checked_by: Mapped[str200]
+    rule_hits: Mapped[int]
+    problems: Mapped[int]  # what the record cannot say, found by the builder
+    children_with_hits: Mapped[int]
+
+
+Index("ix_work_item_clock_due", WorkItem.clock, WorkItem.due_at)
+Index("ix_timer_clock_due", Timer.clock, Timer.due_at)

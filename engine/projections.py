@@ -63,6 +63,18 @@ def _due(value) -> dt.datetime | None:
     return due.astimezone(dt.UTC)
 
 
+# The diagram names which statutory deadline a boundary timer is (docs/conventions.md,
+# "Statutory clocks"): managers' figures per clock are then a query on the projections.
+CLOCK_PROPERTY = "clock"
+
+
+def clock_of(task_spec) -> str | None:
+    """The statutory clock a timer element is tagged with, if any."""
+    value = (getattr(task_spec, "extensions", None) or {}).get("properties", {}).get(
+        CLOCK_PROPERTY)
+    return str(value)[:32] if value else None
+
+
 def _bounded_task_id(timer_task) -> str | None:
     parent = timer_task.parent
     if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
@@ -84,6 +96,7 @@ def _sync_timers(session, case, timers) -> None:
                               process_id=task.workflow.spec.name,
                               element_id=task.task_spec.bpmn_id or task.task_spec.name,
                               name=task.task_spec.bpmn_name, bounds_task_id=bounds,
+                              clock=clock_of(task.task_spec),
                               due_at=due, reminder_at=reminders.reminder_at(task, due, now)
                               if bounds is not None else None))
         elif row.due_at != due:  # a cycle timer moved on to its next time
@@ -100,9 +113,12 @@ def _sync_work_items(session, case, ready, timers) -> None:
         select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))
         if w.state == "open"}
     due_by_task: dict[str, dt.datetime] = {}
-    for _, due, bounds in timers.values():
+    clock_by_task: dict[str, str] = {}
+    for timer, due, bounds in timers.values():
         if bounds is not None:
             due_by_task[bounds] = min(due, due_by_task.get(bounds, due))
+            if clock_of(timer.task_spec):
+                clock_by_task[bounds] = clock_of(timer.task_spec)
     for task in ready:
         task_id = str(task.id)
         row = rows.pop(task_id, None)
@@ -113,6 +129,7 @@ def _sync_work_items(session, case, ready, timers) -> None:
                 element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or
                 task.task_spec.bpmn_id, role=assignment.role_for_lane(task.task_spec.lane),
                 form_key=props.get("formKey"), due_at=due_by_task.get(task_id),
+                clock=clock_by_task.get(task_id),
                 assignee_id=_direct_assignee(case, task.task_spec.lane))
             session.add(item)
             if item.form_key == ESCALATION_FORM:

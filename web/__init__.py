@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .children import bp as children_bp
     from .diagrams import bp as diagrams_bp
     from .inbox import bp as inbox_bp
+    from .manage import bp as manage_bp
     from .modeller import bp as modeller_bp
     from .notifications import bp as notifications_bp
     from .report import bp as report_bp
@@ -77,4 +78,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(modeller_bp)
     app.register_blueprint(diagrams_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(manage_bp)
     return app

@@ -164,11 +164,11 @@ def rules(processes_dir, tests_dir, show_all):
     R1-R44 lacks an element or a test."""
     from engine import rules as traceability
 
-    rows = traceability.coverage(processes_dir, tests_dir)
+    rows = traceability.coverage(processes_dir, tests_dir, ROOT)
     click.echo(f"{'rule':<5} {'elements':>8} {'tests':>5}  where")
     for row in rows:
-        click.echo(f"{row.name:<5} {len(row.elements):>8} {len(row.tests):>5}  "
-                   f"{_some(row.elements, show_all)}")
+        click.echo(f"{row.name:<5} {len(row.elements) + len(row.modules):>8} "
+                   f"{len(row.tests):>5}  {_some(row.elements + row.modules, show_all)}")
         click.echo(f"{'':<21}{_some(row.tests, show_all)}")
     problems = traceability.gaps(rows)
     for problem in problems:
@@ -357,3 +357,9 @@ def api_key_create(ctx, org_code, roles, name):
             raise click.BadParameter(f"no organisation '{org_code}'", param_hint="--org")
         _, plain = keys.create(session, organisation_id=org.id, roles=list(roles), name=name)
     click.echo(plain)
+
+
+# issue 13: the DfE and Ofsted returns
+from .returns_cli import returns_group  # noqa: E402
+
+main.add_command(returns_group)

@@ -56,7 +56,21 @@ def load(session) -> bool:
         users = _users(session, orgs)
         children = _children(session, orgs, users)
     _episodes(session, children, users)
+    _history(session)
     return True
+
+
+def _history(session) -> None:
+    """A year of closed episodes for the managers' dashboard and the DfE return (issue 13)."""
+    from engine.models import Case
+
+    from . import demo_history
+
+    template = session.scalar(select(Case).where(Case.process_id == "episode",
+                                                 Case.status == "completed").limit(1))
+    session.rollback()
+    if template is not None:
+        demo_history.load(session, template)
 
 
 def _organisations(session) -> dict[str, Organisation]:

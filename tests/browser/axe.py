@@ -14,15 +14,22 @@ def _axe_source() -> str:
     return AXE.read_text()
 
 
-def assert_accessible(page, exclude: list[str] | None = None) -> None:
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def assert_accessible(page, exclude: list[str] | None = None,
+                      tags: list[str] | None = None) -> None:
     """Fail on any serious or critical axe-core violation on the page as it is now.
-    `exclude` lists CSS selectors to leave out (a third-party widget, say)."""
+    `exclude` lists CSS selectors to leave out (a third-party widget, say); `tags` runs
+    only the rules with those tags (e.g. `WCAG_22_AA`)."""
     # Evaluated over the DevTools protocol, which the page's content security policy (no
     # inline scripts) does not govern; a <script> tag would be refused.
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(_axe_source())
     context = {"exclude": [[s] for s in exclude]} if exclude else {"include": [["html"]]}
-    result = page.evaluate("context => axe.run(context)", context)
+    options = {"runOnly": {"type": "tag", "values": tags}} if tags else {}
+    result = page.evaluate("([context, options]) => axe.run(context, options)",
+                           [context, options])
     problems = [
         f"{v['id']} ({v['impact']}): {v['help']} at "
         + ", ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])

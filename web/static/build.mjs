@@ -21,7 +21,9 @@ await esbuild.build({
     modeller: path.join(here, 'src', 'modeller.js'),
     viewer: path.join(here, 'src', 'viewer.js'),
     dmn: path.join(here, 'src', 'dmn.js'),
-    migrate: path.join(here, 'src', 'migrate.js')
+    migrate: path.join(here, 'src', 'migrate.js'),
+    // issue 13: the managers' dashboard charts (Chart.js)
+    dashboard: path.join(here, 'src', 'dashboard.js')
   },
   bundle: true,
   minify: true,
