@@ -109,20 +109,15 @@ def holidays_group():
 def holidays_add(ctx, day, name, added_by):
     """Add a one-off bank holiday (DAY as YYYY-MM-DD); working-day deadlines armed from now
     on skip it."""
-    from engine.models import BankHoliday
+    from engine.commands.holidays import AddBankHoliday
+    from engine.executor import Actor
 
-    with _session(ctx) as session, session.begin():
-        if session.query(BankHoliday).filter_by(day=day.date()).first() is not None:
-            click.echo(f"{day.date()} is already a bank holiday")
-            return
-        session.add(BankHoliday(day=day.date(), name=name, added_by=added_by,
-                                added_at=clock.now()))
-        from engine import audit
-        from engine.executor import Actor
-
-        audit.record(session, Actor(None, added_by, frozenset({"admin"})),
-                     "bank_holiday.added", "bank_holiday",
-                     detail={"day": day.date().isoformat(), "name": name})
+    with _session(ctx) as session:
+        added = run(session, AddBankHoliday(day.date(), name),
+                    Actor(None, added_by, frozenset({"admin"})))
+    if not added:
+        click.echo(f"{day.date()} is already a bank holiday")
+        return
     click.echo(f"added {day.date()} {name}")
 
 
@@ -147,7 +142,8 @@ def serve(ctx, host, port):
 
     # The development server speaks plain HTTP, so its session cookie cannot be Secure;
     # production (gunicorn "web:create_app()") keeps the Secure default.
-    app = create_app({"DATABASE_URL": ctx.obj["url"], "SESSION_COOKIE_SECURE": False})
+    app = create_app({"DATABASE_URL": ctx.obj["url"], "SESSION_COOKIE_SECURE": False,
+                      "SAFEGUARD_ENV": "development"})
     app.run(host=host, port=port, debug=False)
 
 
@@ -327,33 +323,103 @@ def processes_migrate(ctx, process_id, dry_run):
     click.echo(f"moved {moved} cases")
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.group("api-key")
 def api_key_group():
     """Keys other systems use on /api/v1."""
+
+
+def _operator(name: str):
+    """Who runs an administrator's command from the shell (named with --by)."""
+    from engine.executor import Actor
+
+    return Actor(None, name, frozenset({"admin"}))
 
 
 @api_key_group.command("create")
 @click.option("--org", "org_code", required=True, help="Organisation code, e.g. cumbria-police.")
 @click.option("--role", "roles", multiple=True, required=True, help="A role key; repeatable.")
 @click.option("--name", required=True, help="Which system holds the key.")
+@click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="The day (YYYY-MM-DD, UTC midnight) the key stops working.")
+@click.option("--by", "by", default="administrator", help="Who is making it.")
 @click.pass_context
-def api_key_create(ctx, org_code, roles, name):
+def api_key_create(ctx, org_code, roles, name, expires, by):
     """Make a key bound to an organisation and roles; prints it once (only its hash is kept)."""
-    from engine.assignment import ROLES
-    from engine.models import Organisation
+    import datetime as dt
 
-    from .api import keys
+    from engine.assignment import ROLES
+    from engine.commands.api_keys import CreateApiKey
+    from engine.models import Organisation
 
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise click.BadParameter(f"unknown role {', '.join(unknown)}", param_hint="--role")
-    with _session(ctx) as session, session.begin():
+    with _session(ctx) as session:
         org = session.query(Organisation).filter_by(code=org_code).one_or_none()
         if org is None:
             raise click.BadParameter(f"no organisation '{org_code}'", param_hint="--org")
-        _, plain = keys.create(session, organisation_id=org.id, roles=list(roles), name=name)
+        expires_at = expires.replace(tzinfo=dt.UTC) if expires else None
+        _, plain = run(session, CreateApiKey(org.id, list(roles), name, expires_at),
+                       _operator(by))
     click.echo(plain)
+
+
+@api_key_group.command("list")
+@click.pass_context
+def api_key_list(ctx):
+    """Every key: its id, name, organisation, roles, expiry, last use and state."""
+    from engine.models import ApiKey
+
+    with _session(ctx) as session:
+        for key in session.query(ApiKey).order_by(ApiKey.id):
+            now = clock.now()
+            state = ("revoked" if key.revoked_at else
+                     "expired" if key.expires_at and key.expires_at <= now else "active")
+            expiry = f"expires {key.expires_at:%Y-%m-%d}" if key.expires_at else "no expiry"
+            used = (f"last used {clock.london(key.last_used_at):%d %b %Y %H:%M}"
+                    if key.last_used_at else "never used")
+            click.echo(f"{key.prefix}  {key.name}  {key.user.organisation.code}  "
+                       f"{','.join(sorted(key.user.role_keys))}  {expiry}  {used}  {state}")
+
+
+@api_key_group.command("revoke")
+@click.argument("key_id")
+@click.option("--by", "by", default="administrator", help="Who is revoking it.")
+@click.pass_context
+def api_key_revoke(ctx, key_id, by):
+    """Revoke the key whose id (the part after `sgf_`, as `list` shows) is KEY_ID; it gets
+    401 from now on."""
+    from engine.commands.api_keys import RevokeApiKey
+    from engine.errors import NotFound
+
+    with _session(ctx) as session:
+        try:
+            key = run(session, RevokeApiKey(prefix=key_id), _operator(by))
+        except NotFound:
+            click.echo(f"error: there is no API key {key_id}", err=True)
+            sys.exit(1)
+    click.echo(f"revoked {key.prefix} ({key.name})")
+
+
+@main.group("audit")
+def audit_group():
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+@click.pass_context
+def audit_verify(ctx):
+    """Check the whole chain: an edited event, a removed event anywhere and a truncated end
+    are each reported; exits non-zero if the trail is not whole. The check is recorded."""
+    from engine.commands.audit_check import check_audit_trail
+
+    with _session(ctx) as session:
+        check = check_audit_trail(session, notify=False)
+    if not check.ok:
+        click.echo(f"error: the audit trail is not whole: {check.message}", err=True)
+        sys.exit(1)
+    click.echo(f"the audit trail is whole: {check.events} events")
+
+
+if __name__ == "__main__":
+    main()

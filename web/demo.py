@@ -125,7 +125,9 @@ def _episodes(session, children, users) -> None:
 
     def report(child, hours_ago, category="M"):
         when = now - dt.timedelta(hours=hours_ago)
-        return run(session, ReportEpisode(child.id, _report(child, when, category)), carer)
+        # the carer found each child by exact name and date of birth, as the report page does
+        return run(session, ReportEpisode(child.id, _report(child, when, category),
+                                          identified=True), carer)
 
     report(children["ben"], 1)
     report(children["ava"], 30)

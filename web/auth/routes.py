@@ -5,12 +5,12 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine import audit
-from engine.executor import Actor
+from engine.commands.sign_in import BeginSignIn, EndSessions, FinishSignIn
+from engine.executor import SYSTEM, Actor, run
 from engine.models import User
 
-from ..database import get_session, transaction
-from . import bp, throttle
+from ..database import get_session
+from . import bp
 
 FAILED = "Enter a correct email address and password"
 LOCKED = "Too many attempts to sign in. Wait 15 minutes, then try again"
@@ -46,22 +46,25 @@ def sign_in():
 def _authenticate(email: str, password: str) -> dict[str, str]:
     db = get_session()
     address = request.remote_addr or "unknown"
-    if throttle.is_locked(db, email, address):
+    attempt = run(db, BeginSignIn(email, address), SYSTEM)
+    if attempt.locked:
         return {"email": LOCKED}
     user = db.scalar(select(User).where(func.lower(User.email) == email.casefold()))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    ok = ok and user is not None and user.active
-    with transaction() as db:
-        if not ok:
-            throttle.record_failure(db, email, address)
-        else:
-            throttle.clear_account(db, email)
-            audit.record(db, Actor.for_user(user), "user.signed_in", "user", user.id)
+    ok = ok and user is not None and user.active and not user.is_service
+    run(db, FinishSignIn(email, address, attempt, user.id if ok else None),
+        Actor.for_user(user) if ok else SYSTEM)
     if not ok:
         return {"email": FAILED}
+    start_session(user)
+    return {}
+
+
+def start_session(user: User) -> None:
+    """A fresh session for `user`, bound to their current session generation."""
     session.clear()
     login_user(user)
-    return {}
+    session["generation"] = user.session_generation
 
 
 def _next_url() -> str:
@@ -75,9 +78,9 @@ def _next_url() -> str:
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     if current_user.is_authenticated:
-        with transaction() as db:
-            audit.record(db, Actor.for_user(current_user), "user.signed_out", "user",
-                         current_user.id)
+        # Ends this session and every other session of the user (other devices, copies).
+        run(get_session(), EndSessions(current_user.id, "signed_out"),
+            Actor.for_user(current_user))
         logout_user()
     session.clear()
     flash("You have signed out", "success")
