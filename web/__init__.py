@@ -36,6 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
         # Secure outside development: `safeguard serve` (plain HTTP) and tests turn it off.
         SESSION_COOKIE_SECURE=True,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        # Accounts that can see child data and sign in with a password need a second factor.
+        SECOND_FACTOR=True,
     )
     if config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -43,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
         if config.get("TESTING") and "SESSION_COOKIE_SECURE" not in config:
             app.config["SESSION_COOKIE_SECURE"] = False  # test clients speak plain HTTP
+        if config.get("TESTING") and "SECOND_FACTOR" not in config:
+            # Most tests sign in to test something else; the tests of sign-in turn it on.
+            app.config["SECOND_FACTOR"] = False
 
     _require_secrets(app)
     proxies = int(app.config["SAFEGUARD_PROXIES"])

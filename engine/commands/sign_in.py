@@ -81,6 +81,9 @@ class FinishSignIn:
     address: str
     attempt: Attempt
     user_id: int | None  # None: the password (or the account) was wrong
+    # False when a second factor is still to come: the sign-in is audited after it
+    complete: bool = True
+    step: str = "password"
 
     def __call__(self, ctx) -> None:
         account, ip = keys(self.email, self.address)
@@ -89,13 +92,14 @@ class FinishSignIn:
             audit.tally(ctx.session, ctx.actor, f"sign_in_failed:{account}",
                         "sign_in.failed", "user",
                         detail={"email": self.email.strip().casefold(),
-                                "address": self.address, "failures": failures})
+                                "address": self.address, "failures": failures,
+                                "step": self.step})
             return
         ctx.session.execute(delete(LoginFailure).where(
             (LoginFailure.key == account) | LoginFailure.id.in_(self.attempt.reserved)))
-        user = ctx.session.get(User, self.user_id)
-        audit.record(ctx.session, ctx.actor, "user.signed_in", "user", user.id,
-                     detail={"address": self.address})
+        if self.complete:
+            audit.record(ctx.session, ctx.actor, "user.signed_in", "user", self.user_id,
+                         detail={"address": self.address, "via": self.step})
 
 
 @dataclass

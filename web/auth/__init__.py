@@ -33,6 +33,7 @@ def load_user(user_id: str):
 
 def init_app(app) -> None:
     login_manager.init_app(app)
+    sso.init_app(app)
 
     @app.before_request
     def end_idle_sessions():
@@ -50,4 +51,4 @@ def init_app(app) -> None:
         session["seen"] = now
 
 
-from . import routes  # noqa: E402,F401
+from . import account, routes, sso  # noqa: E402,F401
