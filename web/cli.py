@@ -122,14 +122,24 @@ def holidays_add(ctx, day, name, added_by):
 
 
 @main.command("demo")
+@click.option("--code", is_flag=True, help="Only print the demo users' current security code.")
 @click.pass_context
-def demo(ctx):
-    """Add demo organisations, users, children and episodes (once)."""
+def demo(ctx, code):
+    """Add demo organisations, users, children and episodes (once). Every demo user shares
+    one second-factor key, printed here."""
+    import pyotp
+
     from . import demo as demo_data
 
+    if code:
+        click.echo(pyotp.TOTP(demo_data.DEMO_TOTP_SECRET).at(clock.now()))
+        return
     with _session(ctx) as session:
         created = demo_data.load(session)
     click.echo("demo data loaded" if created else "demo data was already there")
+    click.echo(f"demo users: password {demo_data.DEMO_PASSWORD}; security codes from the key "
+               f"{demo_data.DEMO_TOTP_SECRET} in an authenticator app, or "
+               "`safeguard demo --code`")
 
 
 @main.command("serve")
@@ -399,6 +409,172 @@ def api_key_revoke(ctx, key_id, by):
             click.echo(f"error: there is no API key {key_id}", err=True)
             sys.exit(1)
     click.echo(f"revoked {key.prefix} ({key.name})")
+
+
+@main.group("org")
+def org_group():
+    """Organisations of the partnership."""
+
+
+@org_group.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--kind", required=True, type=click.Choice(
+    ["local_authority", "police", "health", "provider", "home_office", "education",
+     "voluntary"]))
+@click.option("--by", "by", default="administrator", help="Who is adding it.")
+@click.pass_context
+def org_add(ctx, code, name, kind, by):
+    """Add an organisation (CODE is short, like cumbria-police)."""
+    from engine.commands.accounts import SaveOrganisation
+
+    with _session(ctx) as session:
+        org = _command(session, SaveOrganisation(code, name, kind), _operator(by))
+    click.echo(f"added {org.code} ({org.name})")
+
+
+@org_group.command("sso")
+@click.argument("code")
+@click.option("--issuer", required=True, help="The OpenID Connect issuer URL.")
+@click.option("--client-id", required=True)
+@click.option("--client-secret", envvar="SAFEGUARD_OIDC_CLIENT_SECRET", required=True,
+              help="Or SAFEGUARD_OIDC_CLIENT_SECRET, to keep it out of the shell history.")
+@click.option("--email-claim", default="email", show_default=True)
+@click.option("--by", "by", default="administrator", help="Who is changing it.")
+@click.pass_context
+def org_sso(ctx, code, issuer, client_id, client_secret, email_claim, by):
+    """Let the organisation's people sign in with its own identity provider."""
+    from engine.commands.accounts import SaveOrganisation
+
+    with _session(ctx) as session:
+        org = _org(session, code)
+        _command(session, SaveOrganisation(
+            org.code, org.name, org.kind, org.id, oidc_issuer=issuer,
+            oidc_client_id=client_id, oidc_client_secret=client_secret,
+            oidc_email_claim=email_claim), _operator(by))
+    click.echo(f"{code} signs in with {issuer}")
+
+
+@org_group.command("list")
+@click.pass_context
+def org_list(ctx):
+    """Every organisation: code, kind, name and whether it uses single sign-on."""
+    from engine.models import Organisation
+
+    with _session(ctx) as session:
+        for org in session.query(Organisation).order_by(Organisation.code):
+            click.echo(f"{org.code}  {org.kind}  {org.name}"
+                       + (f"  (sign-on {org.oidc_issuer})" if org.oidc_issuer else ""))
+
+
+@main.group("user")
+def user_group():
+    """People's accounts."""
+
+
+@user_group.command("invite")
+@click.argument("email")
+@click.argument("name")
+@click.option("--org", "org_code", required=True)
+@click.option("--role", "roles", multiple=True, required=True, help="A role key; repeatable.")
+@click.option("--team")
+@click.option("--by", "by", default="administrator", help="Who is inviting.")
+@click.pass_context
+def user_invite(ctx, email, name, org_code, roles, team, by):
+    """Invite someone: they are e-mailed a one-time link (7 days) to set their password."""
+    from engine.commands.accounts import InviteUser
+
+    with _session(ctx) as session:
+        user = _command(session, InviteUser(email, name, _org(session, org_code).id,
+                                            list(roles), team), _operator(by))
+    click.echo(f"invited {user.email}; the worker e-mails the link")
+
+
+@user_group.command("roles")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, required=True, help="A role key; repeatable.")
+@click.option("--team")
+@click.option("--by", "by", default="administrator", help="Who is changing them.")
+@click.pass_context
+def user_roles(ctx, email, roles, team, by):
+    """Set someone's roles (and team); their sessions end."""
+    from engine.commands.accounts import ChangeUser
+
+    with _session(ctx) as session:
+        user = _user(session, email)
+        _command(session, ChangeUser(user.id, list(roles), team), _operator(by))
+    click.echo(f"{email} now has {', '.join(roles)}")
+
+
+@user_group.command("deactivate")
+@click.argument("email")
+@click.option("--by", "by", default="administrator", help="Who is deactivating.")
+@click.pass_context
+def user_deactivate(ctx, email, by):
+    """Deactivate an account; every session of it ends at once."""
+    from engine.commands.accounts import SetUserActive
+
+    with _session(ctx) as session:
+        _command(session, SetUserActive(_user(session, email).id, False), _operator(by))
+    click.echo(f"{email} is deactivated")
+
+
+@user_group.command("reactivate")
+@click.argument("email")
+@click.option("--by", "by", default="administrator", help="Who is reactivating.")
+@click.pass_context
+def user_reactivate(ctx, email, by):
+    """Let a deactivated account sign in again."""
+    from engine.commands.accounts import SetUserActive
+
+    with _session(ctx) as session:
+        _command(session, SetUserActive(_user(session, email).id, True), _operator(by))
+    click.echo(f"{email} is active again")
+
+
+@user_group.command("list")
+@click.pass_context
+def user_list(ctx):
+    """Everyone with an account (not API keys' service users)."""
+    from engine.models import User
+
+    with _session(ctx) as session:
+        for user in session.query(User).filter_by(is_service=False).order_by(User.email):
+            click.echo(f"{user.email}  {user.organisation.code}  "
+                       f"{','.join(sorted(user.role_keys))}"
+                       f"{'' if user.active else '  deactivated'}")
+
+
+def _org(session, code):
+    from engine.models import Organisation
+
+    org = session.query(Organisation).filter_by(code=code).one_or_none()
+    if org is None:
+        raise click.BadParameter(f"no organisation '{code}'", param_hint="--org")
+    return org
+
+
+def _user(session, email):
+    from sqlalchemy import func
+
+    from engine.models import User
+
+    user = session.query(User).filter(func.lower(User.email) == email.casefold()).first()
+    if user is None:
+        raise click.BadParameter(f"no account '{email}'", param_hint="EMAIL")
+    return user
+
+
+def _command(session, command, actor):
+    """Run an administrator's command; a refusal is printed field by field."""
+    from engine.errors import InvalidInput
+
+    try:
+        return run(session, command, actor)
+    except InvalidInput as exc:
+        for field_name, messages in exc.errors.items():
+            click.echo(f"error: {field_name}: {'; '.join(messages)}", err=True)
+        sys.exit(1)
 
 
 @main.group("audit")

@@ -327,3 +327,40 @@ def test_new_admin_invites_a_social_worker_who_signs_in_end_to_end_over_http(
     note = session.scalar(select(Notification).where(Notification.kind == "account"))
     assert "/account/password/" not in (note.link or "")  # the sent link is not kept
     assert clock.now() == fake_clock.now()
+
+
+def test_administrators_commands_invite_set_roles_and_deactivate(database_url, session):
+    cli = CliRunner()
+
+    def call(*args):
+        result = cli.invoke(main, ["--database-url", database_url, *args])
+        return result
+
+    assert call("org", "add", "wfc", "Westmorland and Furness Council",
+                "--kind", "local_authority").exit_code == 0
+    bad = call("org", "add", "Bad Code", "X", "--kind", "police")
+    assert bad.exit_code == 1 and "code" in bad.output
+    invited = call("user", "invite", "sam@example.org", "Sam Worker", "--org", "wfc",
+                   "--role", "social_worker", "--team", "Kendal")
+    assert invited.exit_code == 0, invited.output
+    assert call("user", "roles", "sam@example.org", "--role", "team_manager").exit_code == 0
+    assert call("user", "deactivate", "sam@example.org").exit_code == 0
+    listed = call("user", "list").output
+    assert "sam@example.org  wfc  team_manager  deactivated" in listed
+    session.rollback()
+    assert _actions(session, "organisation.created", "user.invited", "user.changed",
+                    "user.deactivated") == ["organisation.created", "user.invited",
+                                            "user.changed", "user.deactivated"]
+
+
+def test_demo_users_sign_in_with_the_published_key(app, session, published, fake_clock):
+    from web import demo
+
+    assert demo.load(session)
+    client = app.test_client()
+    response = client.post("/sign-in", data={"email": "social.worker@example.org",
+                                             "password": demo.DEMO_PASSWORD})
+    assert response.headers["Location"] == "/sign-in/second-factor"
+    code = pyotp.TOTP(demo.DEMO_TOTP_SECRET).at(fake_clock.now())
+    assert client.post("/sign-in/second-factor", data={"code": code}).status_code == 302
+    assert client.get("/").status_code == 200
