@@ -143,6 +143,8 @@ class Child(Base):
     # issue 14: the organisation providing the placement (a children's home), whose people
     # may report the child missing (engine.access.may_report)
     placement_provider_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # issue 14: retention runs 15 years from a death under 18 (engine.retention)
+    date_of_death: Mapped[dt.date | None]
     social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     iro_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # ce_risk, learning_needs, mental_health, uasc, subject_to_restriction,

@@ -80,6 +80,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .inbox import bp as inbox_bp
     from .modeller import bp as modeller_bp
     from .notifications import bp as notifications_bp
+    from .records import bp as records_bp
     from .report import bp as report_bp
     from .tasks import bp as tasks_bp
 
@@ -95,6 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(modeller_bp)
     app.register_blueprint(diagrams_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(records_bp)
     return app
 
 

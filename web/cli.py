@@ -577,6 +577,74 @@ def _command(session, command, actor):
         sys.exit(1)
 
 
+@main.group("retention")
+def retention_group():
+    """Records kept past their retention date (a child in care: to their 75th birthday)."""
+
+
+@retention_group.command("report")
+@click.pass_context
+def retention_report(ctx):
+    """List the children whose records are past retention today."""
+    from engine import retention
+
+    with _session(ctx) as session:
+        due = retention.past_retention(session, clock.london(clock.now()).date())
+    for rule in due:
+        click.echo(f"child {rule.child_id}: kept until {rule.keep_until}, {rule.reason}")
+    click.echo(f"{len(due)} records are past retention")
+
+
+@retention_group.command("purge")
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+@click.option("--by", "by", default="data protection officer", help="Who is purging.")
+@click.pass_context
+def retention_purge(ctx, dry_run, by):
+    """Remove every record past retention, each in a transaction of its own, audited."""
+    from engine import retention
+    from engine.commands.purge import PurgeChild
+    from engine.executor import Actor
+
+    today = clock.london(clock.now()).date()
+    with _session(ctx) as session:
+        due = retention.past_retention(session, today)
+        session.rollback()
+        for rule in due:
+            if dry_run:
+                click.echo(f"would remove child {rule.child_id} ({rule.reason})")
+            else:
+                run(session, PurgeChild(rule.child_id, today),
+                    Actor(None, by, frozenset({"dpo"})))
+                click.echo(f"removed child {rule.child_id} ({rule.reason})")
+    click.echo(f"{len(due)} records {'would be' if dry_run else 'were'} removed")
+
+
+@main.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup_command(ctx, target):
+    """Write a backup of the whole database to TARGET (pg_dump SQL, or a SQLite file)."""
+    from engine import backup
+
+    backup.backup(ctx.obj["url"], target)
+    click.echo(f"backed up to {target}")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def restore_command(ctx, source):
+    """Restore a backup into an empty database; then run `safeguard audit verify`."""
+    from engine import backup
+
+    try:
+        backup.restore(ctx.obj["url"], source)
+    except ValueError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"restored {source}; check it with `safeguard audit verify`")
+
+
 @main.group("audit")
 def audit_group():
     """The audit trail."""

@@ -37,6 +37,7 @@ def upgrade() -> None:
                                    server_default=sa.false()))
     with op.batch_alter_table("child") as batch:
         batch.add_column(sa.Column("placement_provider_id", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("date_of_death", sa.Date(), nullable=True))
         batch.create_foreign_key("fk_child_placement_provider", "organisation",
                                  ["placement_provider_id"], ["id"])
     with op.batch_alter_table("api_key") as batch:
@@ -107,6 +108,7 @@ def downgrade() -> None:
     with op.batch_alter_table("child") as batch:
         batch.drop_constraint("fk_child_placement_provider", type_="foreignkey")
         batch.drop_column("placement_provider_id")
+        batch.drop_column("date_of_death")
     with op.batch_alter_table("api_key") as batch:
         batch.drop_column("last_used_at")
         batch.drop_column("expires_at")
