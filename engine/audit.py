@@ -130,15 +130,19 @@ def verify(session) -> Problem | None:
     """What is wrong with the trail, or None if it is whole: every event's hash, every
     link to the one before, and the signed head's count, last id and hash."""
     prev, count, last_id = GENESIS, 0, 0
-    rows = session.execute(select(AuditEvent).order_by(AuditEvent.id)
-                           .execution_options(yield_per=1000)).scalars()
-    for event in rows:
-        if event.prev_hash != prev:
-            return Problem(f"the event before event {event.id} is missing or was changed",
-                           event.id)
-        if _digest(event) != event.hash:
-            return Problem(f"event {event.id} was changed after it was written", event.id)
-        prev, count, last_id = event.hash, count + 1, event.id
+    while True:  # in pages by id, so a long trail is never held in memory at once
+        page = session.scalars(select(AuditEvent).where(AuditEvent.id > last_id)
+                               .order_by(AuditEvent.id).limit(1000)).all()
+        if not page:
+            break
+        for event in page:
+            if event.prev_hash != prev:
+                return Problem(f"the event before event {event.id} is missing or was "
+                               "changed", event.id)
+            if _digest(event) != event.hash:
+                return Problem(f"event {event.id} was changed after it was written",
+                               event.id)
+            prev, count, last_id = event.hash, count + 1, event.id
     head = session.get(AuditHead, 1)
     if head is None:
         return Problem("the signed head of the trail is missing") if count else None

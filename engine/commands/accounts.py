@@ -244,7 +244,7 @@ class ChangeUser:
 
     def __call__(self, ctx) -> User:
         _admin(ctx)
-        user = ctx.session.get(User, self.user_id, with_for_update=True)
+        user = ctx.session.get(User, self.user_id, with_for_update={"of": User})
         if user is None or user.is_service:
             raise NotFound(f"there is no account {self.user_id}")
         errors = {}
@@ -276,7 +276,7 @@ class SetUserActive:
 
     def __call__(self, ctx) -> User:
         _admin(ctx)
-        user = ctx.session.get(User, self.user_id, with_for_update=True)
+        user = ctx.session.get(User, self.user_id, with_for_update={"of": User})
         if user is None or user.is_service:
             raise NotFound(f"there is no account {self.user_id}")
         if user.id == ctx.actor.user_id and not self.active:

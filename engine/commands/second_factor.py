@@ -55,7 +55,7 @@ class EnrolTotp:
     code: str
 
     def __call__(self, ctx) -> list[str]:
-        user = ctx.session.get(User, self.user_id, with_for_update=True)
+        user = ctx.session.get(User, self.user_id, with_for_update={"of": User})
         if user is None:
             raise NotFound(f"there is no account {self.user_id}")
         if not code_matches(self.secret, self.code, ctx.now):

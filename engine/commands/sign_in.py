@@ -110,7 +110,7 @@ class EndSessions:
     reason: str  # signed_out, deactivated, password_changed, roles_changed, ...
 
     def __call__(self, ctx) -> User:
-        user = ctx.session.get(User, self.user_id, with_for_update=True)
+        user = ctx.session.get(User, self.user_id, with_for_update={"of": User})
         if user is None:
             raise NotFound(f"there is no user {self.user_id}")
         end_sessions(ctx, user, self.reason)

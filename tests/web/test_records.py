@@ -72,6 +72,7 @@ def test_retention_report_dry_run_and_purge(world, make_child, session, database
     died = make_child(world.council, first_name="Died", date_of_birth=dt.date(2000, 1, 1),
                       date_of_death=dt.date(2010, 6, 1))
     young = make_child(world.council, first_name="Young", date_of_birth=dt.date(1960, 1, 1))
+    old_id, died_id, kept_id = old.id, died.id, world.child.id
     cli = CliRunner()
     report = cli.invoke(main, ["--database-url", database_url, "retention", "report"])
     assert f"child {old.id}: kept until 2025-01-01" in report.output
@@ -86,12 +87,12 @@ def test_retention_report_dry_run_and_purge(world, make_child, session, database
     assert done.exit_code == 0, done.output
     session.rollback()
     session.expunge_all()
-    assert session.get(Child, old.id) is None and session.get(Child, died.id) is None
-    assert session.get(Child, world.child.id) is not None
-    assert session.scalar(select(Episode.child_id)) == world.child.id
+    assert session.get(Child, old_id) is None and session.get(Child, died_id) is None
+    assert session.get(Child, kept_id) is not None
+    assert session.scalar(select(Episode.child_id)) == kept_id
     purged = session.scalars(select(AuditEvent.child_id).where(
         AuditEvent.action == "child.purged")).all()
-    assert sorted(purged) == sorted([old.id, died.id])
+    assert sorted(purged) == sorted([old_id, died_id])
     assert audit.verify(session) is None
 
 
