@@ -33,8 +33,11 @@ RETRY_ROLES = ADMIN_ROLES
 # Roles that work on cases; process owners, administrators and the DPO do not see
 # children through the procedure.
 CASE_ROLES = frozenset(ROLES) - {"process_owner", "admin", "dpo"}
-# Who may report a child missing: carers and providers, the police, children's services.
-REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "edt"})
+# Who may report a child missing: carers and providers, the police, children's services,
+# and the Home Office, which often knows first that a child subject to immigration
+# restriction has gone (R38).
+REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "edt",
+                          "home_office"})
 FOUND_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "iro",
                          "edt", "home_office"})
 # R31: "a request from any agency for ongoing complex risk".

@@ -14,6 +14,8 @@ from engine import clock
 from engine.access import FOUND_ROLES, REPORT_ROLES
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
+from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
+from engine.commands.report_episode import latest_safety_plan
 from engine.episodes import LEGAL_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.executor import run
@@ -129,6 +131,7 @@ def report_form(child_id: int):
     record_view("child", child.id, child_id=child.id, page="report_form")
     fields = formfields.fields(FORM_KEY, values, errors)
     return render_template("report/report_form.html", child=child, fields=fields,
+                           safety_plan=latest_safety_plan(session, child.id),
                            errors=errors, error_order=[f["name"] for f in fields],
                            form=formfields.definition(FORM_KEY)), (400 if errors else 200)
 
@@ -155,7 +158,8 @@ def found(episode_id: int):
                 case = run(session, ReportFound(
                     episode.id, when, values.get("found_where", "").strip(),
                     values.get("found_by", "").strip(),
-                    values.get("not_missing") == "yes"), actor())
+                    values.get("not_missing") == "yes",
+                    values.get("found_where_detail", "").strip()), actor())
             except InvalidInput as exc:
                 errors = {k: v[0] for k, v in exc.errors.items()}
             except Conflict:
@@ -165,8 +169,15 @@ def found(episode_id: int):
                 return redirect(url_for("cases.show", case_id=case.id))
     record_view("child", child.id, child_id=child.id, page="found")
     return render_template("report/found.html", child=child, episode=episode, values=values,
-                           errors=errors, now=clock.london(clock.now())), (
+                           errors=errors, now=clock.london(clock.now()),
+                           found_where_items=_choices(FOUND_WHERE, values.get("found_where")),
+                           found_by_items=_choices(FOUND_BY, values.get("found_by"))), (
         400 if errors else 200)
+
+
+def _choices(words: dict[str, str], chosen) -> list[dict]:
+    return [{"value": value, "text": text, "checked": value == chosen}
+            for value, text in words.items()]
 
 
 def _grant(*child_ids: int) -> None:
