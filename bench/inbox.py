@@ -110,6 +110,7 @@ def main():
         migrate.upgrade(url)
         email = seed(url)
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",
+                          "SAFEGUARD_ENV": "development",
                           "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False})
         client = app.test_client()
         assert client.post("/sign-in", data={"email": email,

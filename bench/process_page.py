@@ -84,6 +84,7 @@ def bench_requests(url, email):
     from web import create_app
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
+                      "SAFEGUARD_ENV": "development",
                       "SESSION_COOKIE_SECURE": False})
     client = app.test_client()
     assert client.post("/sign-in", data={"email": email, "password": PASSWORD}).status_code == 302

@@ -18,6 +18,7 @@ ROLES: dict[str, str] = {
     "health": "Health",
     "process_owner": "Process owner",
     "admin": "Administrator",
+    "dpo": "Data protection officer",
 }
 
 _BY_NAME = {name.casefold(): key for key, name in ROLES.items()}
@@ -36,25 +37,10 @@ def role_name(key: str | None) -> str:
 
 
 def involved_organisation_ids(session, case) -> set[int]:
-    """The organisations with a part in a case: the child's responsible and host authorities,
-    the episode's police force and reporter's organisation, and the Home Office for a child
-    subject to immigration restriction."""
-    from sqlalchemy import select
+    """The organisations with a part in a case (the rule is `engine.access`'s)."""
+    from .access import involved_organisations
 
-    from .models import Organisation, User
-
-    child, episode = case.child, case.episode
-    orgs = {child.responsible_org_id, child.host_org_id} if child is not None else set()
-    if episode is not None:
-        orgs.add(episode.police_org_id)
-        if episode.reported_by_id is not None:
-            orgs.add(session.scalar(select(User.organisation_id)
-                                    .where(User.id == episode.reported_by_id)))
-    if child is not None and (child.flags or {}).get("subject_to_restriction"):
-        orgs |= set(session.scalars(select(Organisation.id)
-                                    .where(Organisation.kind == "home_office")))
-    orgs.discard(None)
-    return orgs
+    return involved_organisations(session, case)
 
 
 def candidate_users(session, case, role: str | None) -> list:

@@ -25,10 +25,13 @@ class Actor:
     name: str
     roles: frozenset[str] = field(default_factory=frozenset)
     organisation_id: int | None = None
+    organisation_kind: str | None = None
 
     @classmethod
     def for_user(cls, user) -> Actor:
-        return cls(user.id, user.name, user.role_keys, user.organisation_id)
+        org = user.organisation
+        return cls(user.id, user.name, user.role_keys, user.organisation_id,
+                   org.kind if org is not None else None)
 
     @property
     def is_system(self) -> bool:

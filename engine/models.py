@@ -68,8 +68,14 @@ class Organisation(Base):
     id: Mapped[intpk]
     code: Mapped[str64] = mapped_column(unique=True)
     name: Mapped[str200]
-    # local_authority, police, health, home_office, provider
+    # local_authority, police, health, home_office, provider, education, voluntary
     kind: Mapped[str] = mapped_column(String(32))
+    # --- issue 14: single sign-on with the organisation's own identity provider ---
+    oidc_issuer: Mapped[str | None] = mapped_column(String(500))
+    oidc_client_id: Mapped[str | None] = mapped_column(String(200))
+    oidc_client_secret: Mapped[str | None] = mapped_column(String(500))
+    oidc_email_claim: Mapped[str] = mapped_column(String(64), default="email")
+    active: Mapped[bool] = mapped_column(default=True)
 
 
 class User(Base):
@@ -82,6 +88,16 @@ class User(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[timestamp] = mapped_column(default=_now)
+    # --- issue 14 ---
+    # Every session carries the generation it was signed in under; bumping it (sign-out,
+    # deactivation, a new password, new roles) ends every session of the user at once.
+    session_generation: Mapped[int] = mapped_column(default=0)
+    team: Mapped[str | None] = mapped_column(String(100))
+    password_set_at: Mapped[dt.datetime | None]
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[dt.datetime | None]
+    # API keys' service users never sign in to pages
+    is_service: Mapped[bool] = mapped_column(default=False)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     roles: Mapped[list[UserRole]] = relationship(
@@ -124,6 +140,11 @@ class Child(Base):
     responsible_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     host_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     placement: Mapped[str | None] = mapped_column(String(500))
+    # issue 14: the organisation providing the placement (a children's home), whose people
+    # may report the child missing (engine.access.may_report)
+    placement_provider_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    # issue 14: retention runs 15 years from a death under 18 (engine.retention)
+    date_of_death: Mapped[dt.date | None]
     social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     iro_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     # ce_risk, learning_needs, mental_health, uasc, subject_to_restriction,
@@ -379,6 +400,8 @@ class ApiKey(Base):
     name: Mapped[str200]
     created_at: Mapped[timestamp] = mapped_column(default=_now)
     revoked_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined")
 
@@ -402,8 +425,10 @@ class Notification(Base):
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # reminder, escalation
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # reminder, escalation, account, audit
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
+    # where the message points when it is not about a case (an invitation, an audit alarm)
+    link: Mapped[str | None] = mapped_column(String(500))
     work_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_item.id"))
     subject: Mapped[str] = mapped_column(String(400))
     due_at: Mapped[dt.datetime | None]
@@ -422,6 +447,8 @@ class Notification(Base):
     @property
     def path(self) -> str:
         """Where to act on it, under the site's base URL: the work item, else the case."""
+        if self.link is not None:
+            return self.link
         if self.work_item_id is not None:
             return f"/work/{self.work_item_id}"
         return f"/cases/{self.case_id}"
@@ -497,3 +524,72 @@ class ReturnCheck(Base):
 
 Index("ix_work_item_clock_due", WorkItem.clock, WorkItem.due_at)
 Index("ix_timer_clock_due", Timer.clock, Timer.due_at)
+
+# --- issue 14: accounts, sign-in, the audit trail's checkpoint ---
+
+
+class AccountToken(Base):
+    """A one-time link sent by e-mail: an invitation or a password reset. Only the
+    token's SHA-256 is kept; it works once, before it expires."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # invite, reset
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[timestamp] = mapped_column(default=_now)
+    expires_at: Mapped[timestamp]
+    used_at: Mapped[dt.datetime | None]
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(Base):
+    """A second-factor recovery code: kept hashed, used once."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    used_at: Mapped[dt.datetime | None]
+
+
+class AuditTally(Base):
+    """Refusals and failed sign-ins counted per actor (or address) and window, so a scan
+    writes a handful of audit events (at 1, 10, 100, ...) while every attempt is counted."""
+
+    __tablename__ = "audit_tally"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    window_start: Mapped[timestamp] = mapped_column(primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[timestamp]
+    last_detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AuditHead(Base):
+    """The audit chain's head and length, written with every event and signed with a key
+    the application holds (not in the database): removing events from the end, or
+    rewriting this row, is caught by `engine.audit.verify`."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[intpk]
+    last_id: Mapped[int]
+    count: Mapped[int]
+    head_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheck(Base):
+    """Each run of the chain check: when, and what it found (the worker runs one a day)."""
+
+    __tablename__ = "audit_check"
+
+    id: Mapped[intpk]
+    at: Mapped[timestamp]
+    ok: Mapped[bool]
+    events: Mapped[int]
+    message: Mapped[str] = mapped_column(Text, default="")

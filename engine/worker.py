@@ -6,7 +6,8 @@ Each pass
    `FOR UPDATE SKIP LOCKED`, the timer rows marked fired in the same transaction); a case
    whose engine step raises is marked in error (`MarkCaseFailed`) and skipped until
    someone retries it, and the others carry on;
-2. sends due reminders (`SendDueReminders`);
+2. sends due reminders (`SendDueReminders`), and once a day checks the audit chain
+   (`check_audit_trail`, administrators notified when it is broken);
 3. delivers due e-mails from the outbox, when SMTP is configured (`notifications.sender`).
 
 Between passes it sleeps until the next due time, at most a second, so that a timer a
@@ -37,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import clock
 from .commands import FireDueTimers, SendDueReminders
+from .commands.audit_check import check_audit_trail, check_due
 from .commands.fire_timers import MarkCaseFailed, due_cases
 from .errors import Conflict, EngineError
 from .executor import Actor, run
@@ -193,6 +195,11 @@ class Worker:
             else:
                 done.fired += 1
         done.reminded = run(session, SendDueReminders(self.batch), self.actor)
+        if check_due(session, clock.now()):
+            # once a day: the whole audit chain; administrators are told if it is broken
+            check = check_audit_trail(session, actor=self.actor)
+            if not check.ok:
+                log.error("%s: the audit trail is not whole: %s", self.name, check.message)
         if self.mail is not None:
             done.emails = deliver_due(session, self.mail, self.actor, limit=self.batch)
         return done

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from engine import clock
+from engine import audit, clock
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -19,7 +21,12 @@ csrf = CSRFProtect()
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("SECRET_KEY", "dev"),
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
+        # production (the default), development (`safeguard serve`) or test
+        SAFEGUARD_ENV=os.environ.get("SAFEGUARD_ENV", "production"),
+        # How many proxies (load balancers) in front of the app set X-Forwarded-For and
+        # -Proto; the forwarded address is trusted only from that many hops.
+        SAFEGUARD_PROXIES=int(os.environ.get("SAFEGUARD_PROXIES", "0")),
         DATABASE_URL=os.environ.get("DATABASE_URL"),
         NODE_MODULES=str(ROOT / "node_modules"),
         # Signed-in sessions end after this long without a request (checked on our clock).
@@ -29,6 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
         # Secure outside development: `safeguard serve` (plain HTTP) and tests turn it off.
         SESSION_COOKIE_SECURE=True,
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        # Accounts that can see child data and sign in with a password need a second factor.
+        SECOND_FACTOR=True,
     )
     if config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -36,6 +45,15 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
         if config.get("TESTING") and "SESSION_COOKIE_SECURE" not in config:
             app.config["SESSION_COOKIE_SECURE"] = False  # test clients speak plain HTTP
+        if config.get("TESTING") and "SECOND_FACTOR" not in config:
+            # Most tests sign in to test something else; the tests of sign-in turn it on.
+            app.config["SECOND_FACTOR"] = False
+
+    _require_secrets(app)
+    proxies = int(app.config["SAFEGUARD_PROXIES"])
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,
+                                x_host=proxies, x_port=proxies)
 
     clock.install()
     app.jinja_loader = ChoiceLoader([
@@ -63,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .manage import bp as manage_bp
     from .modeller import bp as modeller_bp
     from .notifications import bp as notifications_bp
+    from .records import bp as records_bp
     from .report import bp as report_bp
     from .tasks import bp as tasks_bp
 
@@ -79,4 +98,31 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(diagrams_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(manage_bp)
+    app.register_blueprint(records_bp)
     return app
+
+
+# Secrets people are known to paste from examples; never accepted outside development.
+_WEAK = {"dev", "test", "secret", "changeme", "change-me", "password", "bench"}
+MIN_SECRET_LENGTH = 32
+
+
+def _require_secrets(app: Flask) -> None:
+    """Outside development and tests, refuse to start without a strong SECRET_KEY (a weak
+    one lets anyone forge a session cookie) or without a key for the audit trail's head.
+    Development without one gets a random key: sessions end when the server restarts."""
+    env = "test" if app.config.get("TESTING") else app.config["SAFEGUARD_ENV"]
+    secret = app.config.get("SECRET_KEY") or ""
+    if env in ("development", "test"):
+        if not secret:
+            app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
+        return
+    if len(secret) < MIN_SECRET_LENGTH or secret.casefold() in _WEAK:
+        raise RuntimeError(
+            f"SECRET_KEY must be set to a random secret of at least {MIN_SECRET_LENGTH} "
+            "characters in production (e.g. python -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))'); set SAFEGUARD_ENV=development only on a "
+            "developer's machine")
+    if not audit.has_configured_key():
+        raise RuntimeError("set SAFEGUARD_AUDIT_KEY (or SECRET_KEY) in the environment of "
+                           "every web process and worker: it signs the audit trail's head")

@@ -1,27 +1,25 @@
-"""Who may see what. Every page and API call asks these helpers; nothing else decides.
+"""Who may see what, for pages and the API: thin wrappers over `engine.access`, which
+decides, plus the signed-in user, 404s and the audit of what was shown or refused.
 
-A user sees a case when their organisation is involved in it and their role has a part in
-the procedure, or when they are the child's allocated social worker or IRO. Organisations
-involved: the child's responsible authority, the host (placing) authority, the police
-force of the episode, the organisation of whoever reported it, and the Home Office for
-children subject to immigration restriction.
+Refusals are audited here (compactly: see `engine.audit.tally`); a refusal is written in
+a command of its own, so it stays written although the request then answers 403 or 404.
 """
 
 from __future__ import annotations
 
 import functools
 
-from flask import abort
+from flask import abort, g, request
 from flask_login import current_user, login_required
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
 
-from engine.assignment import ROLES
-from engine.executor import Actor
-from engine.models import Case, Child, Episode, User
+from engine import access as rule
+from engine.commands.access_audit import RecordRefusal, RecordSearch, RecordView
+from engine.executor import SYSTEM, Actor, run
+from engine.models import Case, Child, User
 
-# Roles that work on cases; process owners and administrators do not see children.
-CASE_ROLES = frozenset(ROLES) - {"process_owner", "admin"}
+from .database import get_session
+
+CASE_ROLES = rule.CASE_ROLES
 
 
 def role_required(*roles: str):
@@ -32,6 +30,7 @@ def role_required(*roles: str):
         @login_required
         def wrapped(*args, **kwargs):
             if roles and not (current_user.role_keys & set(roles)):
+                refused("role")
                 abort(403)
             return view(*args, **kwargs)
 
@@ -44,56 +43,68 @@ def actor() -> Actor:
     return Actor.for_user(current_user)
 
 
-def _child_conditions(user: User) -> list:
-    """Conditions on `Child` alone that give the user a reason to see the child."""
-    conditions = [Child.social_worker_id == user.id, Child.iro_id == user.id]
-    if user.role_keys & CASE_ROLES:
-        conditions += [Child.responsible_org_id == user.organisation_id,
-                       Child.host_org_id == user.organisation_id]
-        if user.organisation.kind == "home_office":
-            conditions.append(Child.flags["subject_to_restriction"].as_boolean().is_(True))
-    return conditions
-
-
 def visible_cases(user: User):
     """`select(Case.id)` of every case the user may see; use as `Case.id.in_(...)`."""
-    reporter = aliased(User)
-    conditions = _child_conditions(user)
-    if user.role_keys & CASE_ROLES:
-        conditions += [Episode.police_org_id == user.organisation_id,
-                       reporter.organisation_id == user.organisation_id]
-    return (select(Case.id).join(Child, Case.child_id == Child.id)
-            .outerjoin(Episode, Case.episode_id == Episode.id)
-            .outerjoin(reporter, Episode.reported_by_id == reporter.id)
-            .where(or_(*conditions)))
+    return rule.visible_cases(user)
 
 
 def visible_children(user: User):
-    """`select(Child.id)` of every child the user may see: through the child's own record,
-    or through a case of theirs the user may see."""
-    through_cases = select(Case.child_id).where(Case.id.in_(visible_cases(user)))
-    return select(Child.id).where(or_(*_child_conditions(user), Child.id.in_(through_cases)))
+    """`select(Child.id)` of every child the user may see."""
+    return rule.visible_children(user)
 
 
 def can_see_case(session, user: User, case_id: int) -> bool:
-    return session.scalar(visible_cases(user).where(Case.id == case_id)) is not None
+    return rule.can_see_case(session, user, case_id)
 
 
 def can_see_child(session, user: User, child_id: int) -> bool:
-    return session.scalar(visible_children(user).where(Child.id == child_id)) is not None
+    return rule.can_see_child(session, user, child_id)
 
 
-def case_or_404(session, case_id: int) -> Case:
-    """The case if it exists and the current user may see it. 404 either way, so ids of
-    cases the user may not see reveal nothing."""
+def case_or_404(session, case_id: int, user: User | None = None) -> Case:
+    """The case if it exists and the user (by default the signed-in one) may see it. 404
+    either way, so ids of cases the user may not see reveal nothing; audited."""
+    user = user or current_user
     case = session.get(Case, case_id)
-    if case is None or not can_see_case(session, current_user, case_id):
+    if case is None or not rule.can_see_case(session, user, case_id):
+        refused("case", user)
         abort(404)
     return case
 
 
-def child_or_404(session, child_id: int) -> Child:
+def child_or_404(session, child_id: int, user: User | None = None) -> Child:
+    user = user or current_user
     child = session.get(Child, child_id)
-    if child is None or not can_see_child(session, current_user, child_id):
+    if child is None or not rule.can_see_child(session, user, child_id):
+        refused("child", user)
         abort(404)
     return child
+
+
+def _requester(user=None) -> tuple[Actor, str]:
+    user = user if user is not None else (current_user if current_user.is_authenticated
+                                          else g.get("api_user"))
+    if user is not None and getattr(user, "is_authenticated", False):
+        return Actor.for_user(user), f"user:{user.id}"
+    return SYSTEM, f"address:{request.remote_addr or 'unknown'}"
+
+
+def refused(what: str, user=None) -> None:
+    """Audit (compactly) that the requester was refused `what` at this path."""
+    who, key = _requester(user)
+    run(get_session(), RecordRefusal(key, {"what": what, "path": request.path,
+                                           "method": request.method}), who)
+
+
+def record_view(record_type: str, record_id: int, *, child_id: int | None = None,
+                case_id: int | None = None, page: str | None = None, user=None) -> None:
+    """Audit that the requester was shown a record (`page` names the page or `api`)."""
+    who, _ = _requester(user)
+    detail = {"page": page or request.endpoint or request.path}
+    run(get_session(), RecordView(record_type, record_id, child_id=child_id,
+                                  case_id=case_id, detail=detail), who)
+
+
+def record_search(children: list[int], *, via: str | None = None, user=None) -> None:
+    who, _ = _requester(user)
+    run(get_session(), RecordSearch(children, {"via": via} if via else {}), who)

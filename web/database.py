@@ -1,8 +1,7 @@
-"""One database session per request, closed on teardown."""
+"""One database session per request, closed on teardown. Writes go through
+`engine.executor.run` on this session; nothing here writes."""
 
 from __future__ import annotations
-
-from contextlib import contextmanager
 
 from flask import current_app, g
 
@@ -28,14 +27,3 @@ def close_session(_exc=None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
-
-
-@contextmanager
-def transaction():
-    """A write transaction on the request's session. Reads made before it (to decide what to
-    write) end first, the way `engine.executor.run` frames a command."""
-    session = get_session()
-    if session.in_transaction():
-        session.commit()
-    with session.begin():
-        yield session

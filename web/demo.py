@@ -1,6 +1,8 @@
 """Demo organisations, users, children and episodes at several points in the flow.
 
-Every demo user's password is `DEMO_PASSWORD`; the README lists them.
+Every demo user's password is `DEMO_PASSWORD`, and every one shares the second-factor key
+`DEMO_TOTP_SECRET` (add it once to an authenticator app, or run `safeguard demo --code`);
+the README lists them. Demo only: real accounts each enrol their own key.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from engine.executor import SYSTEM, Actor, run
 from engine.models import Child, Organisation, User, UserRole, WorkItem
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 (published in the README)
+DEMO_TOTP_SECRET = "SAFEGUARDFLOWDEMOKEYSHAREDBYALLA"  # noqa: S105 (published in the README)
 
 ORGANISATIONS = [
     ("wfc", "Westmorland and Furness Council", "local_authority"),
@@ -44,6 +47,7 @@ USERS = [
     ("health@example.org", "Hana Health", "nhs-nc", ["health"]),
     ("process.owner@example.org", "Priya Process Owner", "wfc", ["process_owner"]),
     ("admin@example.org", "Alex Administrator", "wfc", ["admin"]),
+    ("dpo@example.org", "Dana Data Protection Officer", "wfc", ["dpo"]),
 ]
 
 
@@ -87,7 +91,9 @@ def _users(session, orgs) -> dict[str, User]:
     users = {}
     for email, name, org, roles in USERS:
         user = User(email=email, name=name, password_hash=password_hash,
-                    organisation_id=orgs[org].id, roles=[UserRole(role=r) for r in roles])
+                    organisation_id=orgs[org].id, roles=[UserRole(role=r) for r in roles],
+                    password_set_at=clock.now(), totp_secret=DEMO_TOTP_SECRET,
+                    totp_enrolled_at=clock.now())
         session.add(user)
         users[email.split("@")[0]] = user
     session.flush()
@@ -139,7 +145,9 @@ def _episodes(session, children, users) -> None:
 
     def report(child, hours_ago, category="M"):
         when = now - dt.timedelta(hours=hours_ago)
-        return run(session, ReportEpisode(child.id, _report(child, when, category)), carer)
+        # the carer found each child by exact name and date of birth, as the report page does
+        return run(session, ReportEpisode(child.id, _report(child, when, category),
+                                          identified=True), carer)
 
     report(children["ben"], 1)
     report(children["ava"], 30)

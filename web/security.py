@@ -12,6 +12,8 @@ import hashlib
 import re
 from importlib import resources
 
+from flask import request
+
 
 def _template_script_hash() -> str:
     template = resources.files("govuk_frontend_jinja").joinpath(
@@ -35,6 +37,15 @@ def content_security_policy() -> str:
     ])
 
 
+# A year, and every subdomain: once a browser has seen the site over HTTPS it never
+# speaks plain HTTP to it again (behind a proxy, SAFEGUARD_PROXIES lets X-Forwarded-Proto
+# say the request was HTTPS).
+HSTS = "max-age=31536000; includeSubDomains"
+# Only the GOV.UK assets and built bundles may be cached; every page and API answer may
+# hold child data, so none is stored by browsers or proxies.
+CACHEABLE_BLUEPRINTS = frozenset({"assets"})
+
+
 def init_app(app) -> None:
     policy = content_security_policy()
 
@@ -44,6 +55,8 @@ def init_app(app) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if response.mimetype == "text/html":
-            response.headers.setdefault("Cache-Control", "no-store")
+        if request.is_secure:
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
+        if request.blueprint not in CACHEABLE_BLUEPRINTS and request.endpoint != "static":
+            response.headers["Cache-Control"] = "no-store"
         return response

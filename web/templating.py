@@ -7,8 +7,8 @@ import datetime as dt
 from flask_login import current_user
 
 from engine import clock
+from engine.access import OWNER_ROLES, REPORT_ROLES
 from engine.assignment import role_name
-from engine.commands.report_episode import REPORT_ROLES
 
 SOON = dt.timedelta(hours=4)
 
@@ -64,7 +64,7 @@ def age(date_of_birth: dt.date | None) -> str:
 NAVIGATION: list[tuple[str, str, frozenset[str] | None]] = [
     ("Inbox", "inbox.index", None),
     ("Report a missing child", "report.find_child", REPORT_ROLES),
-    ("Diagrams", "modeller.index", frozenset({"process_owner"})),
+    ("Diagrams", "modeller.index", OWNER_ROLES),
     ("Where cases are", "diagrams.index", frozenset({"team_manager", "service_manager"})),
 ]
 

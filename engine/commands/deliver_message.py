@@ -9,12 +9,11 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from sqlalchemy import select
 
 from .. import episodes, runtime
-from ..errors import Conflict, InvalidInput, NotFound, NotPermitted
-from ..models import Case, Episode
 
 # Who may say a child has been found (R20: carers tell the police, social worker and IRO).
-FOUND_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "iro",
-                         "edt", "home_office"})
+from ..access import FOUND_ROLES  # noqa: E402,F401 (the role set lives there)
+from ..errors import Conflict, InvalidInput, NotFound, NotPermitted
+from ..models import Case, Episode
 
 # R20: where and by whom the child was found are choices, not free text, so that the
 # routing that depends on them (R42: found by the Home Office) and the figures (R45

@@ -5,10 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from .. import audit, specs
+from ..access import PUBLISH_ROLES  # noqa: E402,F401 (the role set lives there)
 from ..errors import NotPermitted
 from ..models import DecisionTableVersion, ProcessVersion
-
-PUBLISH_ROLES = frozenset({"process_owner", "admin"})
 
 
 @dataclass

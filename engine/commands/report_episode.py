@@ -5,16 +5,11 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from .. import audit, clock, episodes, forms
+from .. import access, audit, clock, episodes, forms
+from ..access import REPORT_ROLES  # noqa: E402,F401 (the role set lives there)
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import Case, Child, Episode, Organisation, WorkItem
 from .start_case import start
-
-# Who may report a child missing: carers and providers, the police, children's services,
-# and the Home Office, which often knows first that a child subject to immigration
-# restriction has gone (R38).
-REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "edt",
-                          "home_office"})
 
 
 @dataclass
@@ -26,6 +21,9 @@ class ReportEpisode:
     # The police force the episode is reported to; by default the reporter's own force, or
     # the partnership's only force.
     police_org_id: int | None = None
+    # The reporter found the child by exact last name and date of birth (the report page's
+    # search): their reason to know a child whose record they do not otherwise see.
+    identified: bool = False
 
     def __call__(self, ctx) -> Episode:
         if not (ctx.actor.is_system or ctx.actor.roles & REPORT_ROLES):
@@ -33,8 +31,11 @@ class ReportEpisode:
         # Locked (on PostgreSQL) so that two reports for one child, or one report saved
         # twice at once, are counted one after the other (R28: nothing starts twice).
         child = ctx.session.get(Child, self.child_id, with_for_update=True)
-        if child is None:
-            raise NotFound(f"there is no child {self.child_id}")
+        if child is None or not (self.identified
+                                 or access.may_report(ctx.session, ctx.actor, child)):
+            # the same answer whether the child does not exist or is not the reporter's
+            raise NotFound(f"there is no child {self.child_id} you can report")
+        police_org_id = self._police_force(ctx)
         report = forms.validate("missing_report", self.report)
         last_seen = _instant(report["last_seen_at"], "last_seen_at")
         reported = _instant(report.get("reported_at"), "reported_at") if report.get(
@@ -56,7 +57,7 @@ class ReportEpisode:
         episode = Episode(child_id=child.id, category=report["category"],
                           last_seen_at=last_seen, reported_at=reported, report=report,
                           reported_by_id=ctx.actor.user_id, status="open",
-                          police_org_id=self._police_force(ctx), created_at=ctx.now)
+                          police_org_id=police_org_id, created_at=ctx.now)
         ctx.session.add(episode)
         ctx.session.flush()
         audit.record(ctx.session, ctx.actor, "episode.reported", "episode", episode.id,
@@ -78,7 +79,11 @@ class ReportEpisode:
 
     def _police_force(self, ctx) -> int | None:
         if self.police_org_id is not None:
-            return self.police_org_id
+            force = ctx.session.get(Organisation, self.police_org_id)
+            if force is None or force.kind != "police":
+                raise InvalidInput("the police force is not a police organisation", {
+                    "police_org_id": ["Give the id of a police force"]})
+            return force.id
         if ctx.actor.organisation_id is not None:
             own = ctx.session.get(Organisation, ctx.actor.organisation_id)
             if own is not None and own.kind == "police":

@@ -4,14 +4,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from ..access import REQUEST_ROLES  # noqa: E402,F401 (the role set lives there)
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import Case, Child, Episode
 from .start_case import start
-
-# R31: "a request from any agency for ongoing complex risk".
-REQUEST_ROLES = frozenset({"police", "police_supervisor", "mach", "social_worker",
-                           "team_manager", "iro", "rhi_worker", "metco", "service_manager",
-                           "health", "home_office"})
 
 
 @dataclass

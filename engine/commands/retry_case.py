@@ -5,10 +5,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from .. import audit
+from ..access import RETRY_ROLES  # noqa: E402,F401 (the role set lives there)
 from ..errors import Conflict, NotFound, NotPermitted
 from ..models import Case
-
-RETRY_ROLES = frozenset({"admin"})
 
 
 @dataclass

@@ -4,7 +4,7 @@ in an organisation involved in the case.
 The organisations involved in a case are the child's responsible and host authorities,
 the police force of the episode, the organisation of whoever reported it, and the Home
 Office when the child is subject to immigration restriction: the same organisations
-whose people may see the case (web/access.py), so nobody is told about a case they
+whose people may see the case (engine/access.py), so nobody is told about a case they
 cannot open. A case without a child tells nobody but an assignee.
 """
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..models import Case, Organisation, User, UserRole, WorkItem
+from .. import access
+from ..models import Case, User, UserRole, WorkItem
 
 
 def for_item(session, case: Case, item: WorkItem) -> list[int]:
@@ -33,18 +34,4 @@ def for_item(session, case: Case, item: WorkItem) -> list[int]:
 
 
 def involved_organisations(session, case: Case) -> set[int]:
-    child = case.child
-    if child is None:
-        return set()
-    found = {child.responsible_org_id, child.host_org_id}
-    episode = case.episode
-    if episode is not None:
-        found.add(episode.police_org_id)
-        if episode.reported_by_id is not None:
-            found.add(session.scalar(select(User.organisation_id)
-                                     .where(User.id == episode.reported_by_id)))
-    if (child.flags or {}).get("subject_to_restriction"):
-        found.update(session.scalars(select(Organisation.id)
-                                     .where(Organisation.kind == "home_office")))
-    found.discard(None)
-    return found
+    return access.involved_organisations(session, case)

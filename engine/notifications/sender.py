@@ -128,6 +128,9 @@ class RecordDeliveries:
             note.email_error = error
             if outcome == "sent":
                 note.email_state, note.email_sent_at, note.email_next_at = "sent", now, None
+                if note.kind == "account":
+                    # a one-time link lives in the e-mail only: not kept once it has gone
+                    note.link = "/account/reset"
                 counts.sent += 1
             elif outcome == "failed":
                 note.email_state, note.email_next_at = "failed", None
@@ -186,6 +189,8 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
 WHAT = {
     "reminder": "Work that you or your team hold has a deadline coming up.",
     "escalation": "A deadline has been missed and the escalation is now yours to deal with.",
+    "account": "Follow the link to set your password. It works once, and only for a while.",
+    "audit": "The daily check of the audit trail found a problem. Look at it now.",
 }
 
 

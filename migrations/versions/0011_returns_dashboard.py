@@ -2,7 +2,7 @@
 DfE return's checks
 
 Revision ID: 0011_returns_dashboard
-Revises: 0006
+Revises: 0008_accounts
 """
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from alembic import op
 import engine.models
 
 revision = "0011_returns_dashboard"
-down_revision = "0006"
+down_revision = "0008_accounts"
 branch_labels = None
 depends_on = None
 

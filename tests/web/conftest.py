@@ -139,7 +139,8 @@ def world(session, published, make_org, make_user, make_child):
     w.other_police = make_user("police", org=other_police, name="Max Met")
     w.process_owner = make_user("process_owner", org=council, name="Priya Owner")
     w.child = make_child(council, first_name="Ava", last_name="Example",
-                         social_worker_id=w.sw.id, flags={"ce_risk": True})
+                         social_worker_id=w.sw.id, flags={"ce_risk": True},
+                         placement_provider_id=home.id)
     report = dict(forms.load("missing_report")["example"])
     seen = clock.now() - dt.timedelta(minutes=30)
     report.update(last_seen_at=seen.isoformat(), reported_at=clock.now().isoformat(),

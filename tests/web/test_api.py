@@ -13,9 +13,8 @@ from .conftest import open_items
 @pytest.fixture
 def api_key(session):
     def make(org, *roles):
-        with session.begin():
-            _, plain = keys.create(session, organisation_id=org.id, roles=list(roles),
-                                   name="Test system")
+        _, plain = keys.create(session, organisation_id=org.id, roles=list(roles),
+                               name="Test system")
         return {"Authorization": f"Bearer {plain}"}
 
     return make

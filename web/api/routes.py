@@ -5,7 +5,7 @@ import datetime as dt
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from engine import audit, clock
+from engine import clock
 from engine.commands import ClaimWorkItem, CompleteWorkItem, ReportEpisode, ReportFound
 from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
 from engine.errors import (
@@ -21,8 +21,15 @@ from engine.executor import Actor, run
 from engine.models import Case, Child, Episode, Timer, WorkItem
 
 from .. import csrf
-from ..access import can_see_case, can_see_child
-from ..database import get_session, transaction
+from ..access import (
+    can_see_case,
+    can_see_child,
+    record_search,
+    record_view,
+    refused,
+    visible_children,
+)
+from ..database import get_session
 from ..inbox.queries import PAGE_SIZE, Filters, page_of_items
 from . import bp, keys
 from .problems import problem
@@ -56,6 +63,7 @@ def authenticate():
     scheme, _, presented = header.partition(" ")
     user = keys.user_for(get_session(), presented.strip()) if scheme == "Bearer" else None
     if user is None:
+        refused("api_key")
         response = problem(401, "Send a valid API key as 'Authorization: Bearer <key>'")
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
@@ -77,6 +85,7 @@ def engine_error(exc):
     if isinstance(exc, NotPermitted):
         return problem(403, str(exc))
     if isinstance(exc, NotFound):
+        refused("record", g.get("api_user"))
         return problem(404, str(exc))
     return problem(400, str(exc))
 
@@ -229,14 +238,14 @@ def read_case(case_id: int):
             "episode_id": case.episode_id, "work_items": [_item_json(i) for i in items],
             "timers": [{"name": t.name or t.element_id, "state": t.state,
                         "due_at": _iso(t.due_at)} for t in timers]}
-    with transaction() as db:
-        audit.record(db, _actor(), "case.viewed", "case", case.id, case_id=case.id,
-                     child_id=case.child_id, detail={"via": "api"})
+    record_view("case", case.id, case_id=case.id, child_id=case.child_id, page="api",
+                user=g.api_user)
     return jsonify(body)
 
 
 @register(bp, "/children", "GET",
-          "Find a child's id by exact last name and date of birth",
+          "Find a child's id by exact last name and date of birth, among the children the "
+          "key may see",
           parameters=[
               {"name": "last_name", "in": "query", "required": True,
                "schema": {"type": "string"}},
@@ -262,7 +271,8 @@ def find_children():
     if errors:
         raise InvalidInput("the search needs a last name and date of birth", errors)
     children = get_session().scalars(select(Child).where(
-        func.lower(Child.last_name) == last_name.casefold(), Child.date_of_birth == born)
-        .limit(20)).all()
+        func.lower(Child.last_name) == last_name.casefold(), Child.date_of_birth == born,
+        Child.id.in_(visible_children(g.api_user))).order_by(Child.id).limit(20)).all()
+    record_search([c.id for c in children], via="api", user=g.api_user)
     return jsonify({"children": [{"id": c.id, "first_name": c.first_name,
                                   "last_name": c.last_name} for c in children]})

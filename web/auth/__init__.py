@@ -1,4 +1,5 @@
-"""Signing in and out (flask-login), sessions that end after inactivity, and throttling."""
+"""Signing in and out (flask-login), sessions that end after inactivity or when the user's
+session generation moves on, and throttling."""
 
 from __future__ import annotations
 
@@ -21,11 +22,18 @@ def load_user(user_id: str):
     from ..database import get_session
 
     user = get_session().get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.is_service:
+        return None
+    # A session signed in before the user's last sign-out, deactivation, password or role
+    # change carries an older generation: it has ended, wherever its cookie is.
+    if session.get("generation") != user.session_generation:
+        return None
+    return user
 
 
 def init_app(app) -> None:
     login_manager.init_app(app)
+    sso.init_app(app)
 
     @app.before_request
     def end_idle_sessions():
@@ -43,4 +51,4 @@ def init_app(app) -> None:
         session["seen"] = now
 
 
-from . import routes  # noqa: E402,F401
+from . import account, routes, sso  # noqa: E402,F401

@@ -1,23 +1,41 @@
+"""Signing in with a password and, for accounts that can see child data, a second factor;
+signing out. Every attempt goes through the throttle (`engine.commands.sign_in`)."""
+
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from engine import audit
-from engine.executor import Actor
-from engine.models import User
+from engine import clock
+from engine.commands.second_factor import (
+    CheckSecondFactor,
+    EnrolTotp,
+    needs_second_factor,
+    new_secret,
+    provisioning_uri,
+)
+from engine.commands.sign_in import BeginSignIn, EndSessions, FinishSignIn
+from engine.errors import InvalidInput
+from engine.executor import SYSTEM, Actor, run
+from engine.models import Organisation, User
 
-from ..database import get_session, transaction
-from . import bp, throttle
+from ..database import get_session
+from . import bp
 
 FAILED = "Enter a correct email address and password"
 LOCKED = "Too many attempts to sign in. Wait 15 minutes, then try again"
+WRONG_CODE = "Enter the code your authenticator app shows now, or a recovery code"
+PENDING_SECONDS = 300  # the second factor must follow the password within 5 minutes
 
 # Compared against when the email is unknown, so a wrong email takes as long as a wrong
 # password and timing does not reveal which accounts exist.
 _DUMMY_HASH = generate_password_hash("not anyone's password")
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -36,32 +54,119 @@ def sign_in():
         if not password:
             errors["password"] = "Enter your password"  # noqa: S105 (a message)
         if not errors:
-            errors = _authenticate(email, password)
+            errors, then = _authenticate(email, password)
             if not errors:
-                return redirect(_next_url())
-    return render_template("auth/sign_in.html", errors=errors, email=email), (
+                return redirect(then)
+    sso = get_session().scalars(select(Organisation).where(
+        Organisation.oidc_issuer.is_not(None), Organisation.active.is_(True))
+        .order_by(Organisation.name)).all()
+    return render_template("auth/sign_in.html", errors=errors, email=email, sso=sso), (
         429 if errors.get("email") == LOCKED else 400 if errors else 200)
 
 
-def _authenticate(email: str, password: str) -> dict[str, str]:
+def _authenticate(email: str, password: str) -> tuple[dict[str, str], str]:
     db = get_session()
-    address = request.remote_addr or "unknown"
-    if throttle.is_locked(db, email, address):
-        return {"email": LOCKED}
+    attempt = run(db, BeginSignIn(email, _address()), SYSTEM)
+    if attempt.locked:
+        return {"email": LOCKED}, ""
     user = db.scalar(select(User).where(func.lower(User.email) == email.casefold()))
     ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
-    ok = ok and user is not None and user.active
-    with transaction() as db:
-        if not ok:
-            throttle.record_failure(db, email, address)
-        else:
-            throttle.clear_account(db, email)
-            audit.record(db, Actor.for_user(user), "user.signed_in", "user", user.id)
+    ok = ok and user is not None and user.active and not user.is_service
+    second = ok and current_app.config["SECOND_FACTOR"] and needs_second_factor(user)
+    run(db, FinishSignIn(email, _address(), attempt, user.id if ok else None,
+                         complete=not second), Actor.for_user(user) if ok else SYSTEM)
     if not ok:
-        return {"email": FAILED}
+        return {"email": FAILED}, ""
+    if second:
+        session.clear()
+        session["pending"] = {"user": user.id, "generation": user.session_generation,
+                              "at": clock.now().timestamp(), "next": _next_url()}
+        return {}, url_for("auth.second_factor" if user.totp_secret
+                           else "auth.set_up_second_factor")
+    start_session(user)
+    return {}, _next_url()
+
+
+def start_session(user: User) -> None:
+    """A fresh session for `user`, bound to their current session generation."""
     session.clear()
     login_user(user)
-    return {}
+    session["generation"] = user.session_generation
+
+
+def _pending_user() -> User | None:
+    """The user who has given their password and not yet their second factor."""
+    pending = session.get("pending")
+    if not pending or clock.now().timestamp() - pending["at"] > PENDING_SECONDS:
+        return None
+    user = get_session().get(User, pending["user"])
+    if user is None or not user.active or user.session_generation != pending["generation"]:
+        return None
+    return user
+
+
+@bp.route("/sign-in/second-factor", methods=["GET", "POST"])
+def second_factor():
+    user = _pending_user()
+    if user is None or user.totp_secret is None:
+        return redirect(url_for("auth.sign_in"))
+    errors = {}
+    if request.method == "POST":
+        code = request.form.get("code", "").strip()
+        db = get_session()
+        attempt = run(db, BeginSignIn(user.email, _address()), SYSTEM)
+        if attempt.locked:
+            errors["code"] = LOCKED
+        elif code and run(db, CheckSecondFactor(user.id, code), Actor.for_user(user)):
+            run(db, FinishSignIn(user.email, _address(), attempt, user.id,
+                                 step="second_factor"), Actor.for_user(user))
+            then = session["pending"]["next"]
+            start_session(user)
+            return redirect(then)
+        else:
+            run(db, FinishSignIn(user.email, _address(), attempt, None,
+                                 step="second_factor"), SYSTEM)
+            errors["code"] = WRONG_CODE
+    return render_template("auth/second_factor.html", errors=errors), (
+        429 if errors.get("code") == LOCKED else 400 if errors else 200)
+
+
+@bp.route("/sign-in/set-up-second-factor", methods=["GET", "POST"])
+def set_up_second_factor():
+    user = _pending_user()
+    if user is None:
+        return redirect(url_for("auth.sign_in"))
+    if user.totp_secret is not None:  # enrolled already: a password alone cannot re-enrol
+        return redirect(url_for("auth.second_factor"))
+    pending = session["pending"]
+    if "secret" not in pending:
+        pending["secret"] = new_secret()
+        session.modified = True
+    errors = {}
+    if request.method == "POST":
+        try:
+            codes = run(get_session(), EnrolTotp(user.id, pending["secret"],
+                                                 request.form.get("code", "")),
+                        Actor.for_user(user))
+        except InvalidInput as exc:
+            errors = {k: v[0] for k, v in exc.errors.items()}
+        else:
+            run(get_session(), FinishSignIn(user.email, _address(), _no_attempt(), user.id,
+                                            step="second_factor_enrolled"),
+                Actor.for_user(user))
+            then = pending["next"]
+            start_session(user)
+            return render_template("auth/recovery_codes.html", codes=codes, then=then)
+    return render_template("auth/set_up_second_factor.html", errors=errors,
+                           secret=pending["secret"],
+                           uri=provisioning_uri(pending["secret"], user.email)), (
+        400 if errors else 200)
+
+
+def _no_attempt():
+    from engine.commands.sign_in import Attempt
+
+    return Attempt(False, [])
 
 
 def _next_url() -> str:
@@ -75,9 +180,9 @@ def _next_url() -> str:
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     if current_user.is_authenticated:
-        with transaction() as db:
-            audit.record(db, Actor.for_user(current_user), "user.signed_out", "user",
-                         current_user.id)
+        # Ends this session and every other session of the user (other devices, copies).
+        run(get_session(), EndSessions(current_user.id, "signed_out"),
+            Actor.for_user(current_user))
         logout_user()
     session.clear()
     flash("You have signed out", "success")

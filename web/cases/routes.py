@@ -1,11 +1,10 @@
 from flask import render_template
 from sqlalchemy import select
 
-from engine import audit
 from engine.models import Timer, User, WorkItem
 
-from ..access import actor, case_or_404, role_required
-from ..database import get_session, transaction
+from ..access import case_or_404, record_view, role_required
+from ..database import get_session
 from . import bp
 
 
@@ -20,9 +19,7 @@ def show(case_id: int):
                              .order_by(Timer.due_at)).all()
     names = dict(session.execute(select(User.id, User.name).where(
         User.id.in_({i.assignee_id for i in items if i.assignee_id}))).all())
-    with transaction() as db:
-        audit.record(db, actor(), "case.viewed", "case", case.id, case_id=case.id,
-                     child_id=case.child_id)
+    record_view("case", case.id, case_id=case.id, child_id=case.child_id, page="case")
     return render_template("cases/show.html", case=case, items=items, timers=timers,
                            names=names,
                            open_items=[i for i in items if i.state == "open"],

@@ -7,15 +7,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from engine import audit, clock
+from engine import clock
+from engine.access import REQUEST_ROLES
 from engine.commands import RequestStageTwo
-from engine.commands.request_stage_two import REQUEST_ROLES
 from engine.errors import InvalidInput
 from engine.executor import run
 from engine.models import AuditEvent, Case, Episode, User, WorkItem
 
-from ..access import actor, child_or_404, role_required, visible_cases
-from ..database import get_session, transaction
+from ..access import actor, child_or_404, record_view, role_required, visible_cases
+from ..database import get_session
 from . import bp
 
 TIMELINE_LIMIT = 200
@@ -58,8 +58,7 @@ def show(child_id: int):
         .order_by(Case.created_at.desc())).all()
     people = {u.id: u for u in session.scalars(select(User).where(
         User.id.in_([i for i in (child.social_worker_id, child.iro_id) if i])))}
-    with transaction() as db:
-        audit.record(db, actor(), "child.viewed", "child", child.id, child_id=child.id)
+    record_view("child", child.id, child_id=child.id, page="child")
     return render_template("children/show.html", child=child, episodes=episodes,
                            cases=cases, open_work=open_work, timeline=timeline,
                            actions=ACTIONS, people=people, now=clock.now(),
@@ -85,6 +84,7 @@ def request_stage_two(child_id: int):
         else:
             flash("The Stage Two request has gone to the Service Manager.", "success")
             return redirect(url_for("cases.show", case_id=case.id))
+    record_view("child", child.id, child_id=child.id, page="stage_two_request")
     return render_template("children/stage_two_request.html", child=child, reason=reason,
                            errors=errors, message=message if errors else None), (
         400 if errors else 200)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from engine import assignment, clock, process_page, runtime, versions
 from engine import case_diagram as positions
+from engine.access import MANAGER_ROLES
 from engine.errors import NotFound
 from engine.models import Organisation
 from engine.process_page import Filters
@@ -19,7 +20,7 @@ from ..access import case_or_404, role_required, visible_cases
 from ..database import get_session
 from . import bp
 
-MANAGERS = ("team_manager", "service_manager")
+MANAGERS = tuple(sorted(MANAGER_ROLES))
 RISK_GRADES = ("high", "medium", "low")
 
 

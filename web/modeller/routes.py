@@ -20,6 +20,7 @@ from flask import (
 from flask_wtf.csrf import generate_csrf
 
 from engine import assignment, forms, versions
+from engine.access import OWNER_ROLES
 from engine.commands.migrate_cases import MigrateCase, plan_process
 from engine.commands.process_drafts import (
     FILENAME,
@@ -36,7 +37,6 @@ from ..access import actor, role_required
 from ..database import get_session
 from . import bp
 
-OWNER = "process_owner"
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -78,7 +78,7 @@ def _source(session, filename: str) -> tuple[bytes | None, str]:
 
 
 @bp.route("/")
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def index():
     session = get_session()
     latest = versions.latest_versions(session)
@@ -89,7 +89,7 @@ def index():
 
 
 @bp.route("/files/<filename>")
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def edit(filename):
     session = get_session()
     _filename_or_404(filename)
@@ -119,7 +119,7 @@ def _edit_page(session, filename, origin, errors=None, status=200, problems=None
 
 
 @bp.route("/files/<filename>/source.xml")
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def source(filename):
     xml, _ = _source(get_session(), _filename_or_404(filename))
     if xml is None:
@@ -132,7 +132,7 @@ def _body_xml() -> bytes:
 
 
 @bp.route("/files/<filename>/draft", methods=["POST"])
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def save_draft(filename):
     _filename_or_404(filename)
     session = get_session()
@@ -147,7 +147,7 @@ def save_draft(filename):
 
 
 @bp.route("/files/<filename>/check", methods=["POST"])
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def check(filename):
     """Check the XML in the body (the modeller's current diagram) without saving it."""
     _filename_or_404(filename)
@@ -157,7 +157,7 @@ def check(filename):
 
 
 @bp.route("/files/<filename>/upload", methods=["POST"])
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def upload(filename):
     _filename_or_404(filename)
     session = get_session()
@@ -176,7 +176,7 @@ def upload(filename):
 
 
 @bp.route("/files/<filename>/publish", methods=["POST"])
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def publish(filename):
     _filename_or_404(filename)
     session = get_session()
@@ -213,7 +213,7 @@ def publish(filename):
 
 
 @bp.route("/files/<filename>/discard", methods=["POST"])
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def discard(filename):
     _filename_or_404(filename)
     try:
@@ -234,7 +234,7 @@ def _version_or_404(session, process_id, version):
 
 
 @bp.route("/processes/<process_id>/versions")
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def history(process_id):
     session = get_session()
     found = versions.history(session, process_id)
@@ -244,21 +244,21 @@ def history(process_id):
 
 
 @bp.route("/processes/<process_id>/versions/<int:version>")
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def version(process_id, version):
     found = _version_or_404(get_session(), process_id, version)
     return render_template("modeller/version.html", version=found)
 
 
 @bp.route("/processes/<process_id>/versions/<int:version>/diagram.xml")
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def version_xml(process_id, version):
     found = _version_or_404(get_session(), process_id, version)
     return Response(found.xml, mimetype="application/xml")
 
 
 @bp.route("/processes/<process_id>/versions/<int:version>/download")
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def download(process_id, version):
     found = _version_or_404(get_session(), process_id, version)
     name = f"{Path(found.filename).stem}-v{found.version}{Path(found.filename).suffix}"
@@ -267,7 +267,7 @@ def download(process_id, version):
 
 
 @bp.route("/processes/<process_id>/versions/<int:version>/republish", methods=["POST"])
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def republish(process_id, version):
     session = get_session()
     _version_or_404(session, process_id, version)
@@ -288,7 +288,7 @@ def republish(process_id, version):
 
 
 @bp.route("/processes/<process_id>/diff")
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def diff(process_id):
     session = get_session()
     old = _version_or_404(session, process_id, request.args.get("from", type=int))
@@ -300,7 +300,7 @@ def diff(process_id):
 # --- migrating running cases ------------------------------------------------------------
 
 @bp.route("/processes/<process_id>/migrate")
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def migrate(process_id):
     session = get_session()
     if not versions.history(session, process_id):
@@ -313,7 +313,7 @@ def migrate(process_id):
 
 
 @bp.route("/processes/<process_id>/migrate", methods=["POST"])
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def migrate_all(process_id):
     """Without JavaScript: move every case that can, one transaction each."""
     session = get_session()
@@ -325,7 +325,7 @@ def migrate_all(process_id):
 
 
 @bp.route("/processes/<process_id>/migrate/<int:case_id>", methods=["POST"])
-@role_required(OWNER)
+@role_required(*OWNER_ROLES)
 def migrate_one(process_id, case_id):
     """One case, for the page's running count."""
     session = get_session()

@@ -11,17 +11,27 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from engine import clock
+from engine.access import FOUND_ROLES, REPORT_ROLES
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
-from engine.commands.deliver_message import FOUND_BY, FOUND_ROLES, FOUND_WHERE
-from engine.commands.report_episode import REPORT_ROLES, latest_safety_plan
+from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
+from engine.commands.report_episode import latest_safety_plan
 from engine.episodes import LEGAL_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.executor import run
 from engine.models import Case, Child, Episode, Organisation
 
 from .. import formfields
-from ..access import actor, can_see_child, child_or_404, role_required, visible_children
+from ..access import (
+    actor,
+    can_see_child,
+    child_or_404,
+    record_search,
+    record_view,
+    refused,
+    role_required,
+    visible_children,
+)
 from ..database import get_session
 from . import bp
 
@@ -53,6 +63,7 @@ def find_child():
         results = session.scalars(query.order_by(Child.last_name, Child.first_name)
                                   .limit(SEARCH_LIMIT)).all()
         _grant(*(c.id for c in results))
+        record_search([c.id for c in results])
     return render_template("report/find_child.html", name=name, results=results, dob=form)
 
 
@@ -97,15 +108,17 @@ def new_child():
 def report_form(child_id: int):
     session = get_session()
     child = session.get(Child, child_id)
-    if child is None or not (child.id in session_store.get("report_grants", [])
-                             or can_see_child(session, current_user, child.id)):
+    granted = child is not None and child.id in session_store.get("report_grants", [])
+    if child is None or not (granted or can_see_child(session, current_user, child.id)):
+        refused("child")
         abort(404)
     values, errors = {}, {}
     if request.method == "POST":
         values = formfields.values_from(FORM_KEY, request.form)
         data = formfields.data_from(FORM_KEY, values)
         try:
-            episode = run(session, ReportEpisode(child.id, data), actor())
+            episode = run(session, ReportEpisode(child.id, data, identified=granted),
+                          actor())
         except InvalidInput as exc:
             errors = exc.errors
         else:
@@ -115,6 +128,7 @@ def report_form(child_id: int):
             flash(f"{child.first_name} is reported {how}. The police and children's "
                   "services have the report.", "success")
             return redirect(url_for("cases.show", case_id=case_id))
+    record_view("child", child.id, child_id=child.id, page="report_form")
     fields = formfields.fields(FORM_KEY, values, errors)
     return render_template("report/report_form.html", child=child, fields=fields,
                            safety_plan=latest_safety_plan(session, child.id),
@@ -128,6 +142,7 @@ def found(episode_id: int):
     session = get_session()
     episode = session.get(Episode, episode_id)
     if episode is None:
+        refused("episode")
         abort(404)
     child = child_or_404(session, episode.child_id)
     values = request.form if request.method == "POST" else {}
@@ -152,6 +167,7 @@ def found(episode_id: int):
             else:
                 flash(f"{child.first_name} is recorded as found.", "success")
                 return redirect(url_for("cases.show", case_id=case.id))
+    record_view("child", child.id, child_id=child.id, page="found")
     return render_template("report/found.html", child=child, episode=episode, values=values,
                            errors=errors, now=clock.london(clock.now()),
                            found_where_items=_choices(FOUND_WHERE, values.get("found_where")),

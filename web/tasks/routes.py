@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine import assignment, audit
+from engine import assignment
+from engine.access import REASSIGN_ROLES
 from engine.commands import (
     ClaimWorkItem,
     CompleteWorkItem,
@@ -15,23 +16,21 @@ from engine.commands import (
     SaveDraft,
 )
 from engine.commands.drafts import draft_for
-from engine.commands.reassign import REASSIGN_ROLES
 from engine.errors import AlreadyClaimed, AlreadyCompleted, Conflict, InvalidInput, NotPermitted
 from engine.executor import run
 from engine.models import User, WorkItem
 
 from .. import formfields
-from ..access import actor, can_see_case, role_required
-from ..database import get_session, transaction
+from ..access import actor, can_see_case, record_view, refused, role_required
+from ..database import get_session
 from . import bp
 
 
 def _item_or_404(session, item_id: int) -> WorkItem:
     item = session.get(WorkItem, item_id)
-    if item is None:
-        abort(404)
-    if item.assignee_id != current_user.id and not can_see_case(session, current_user,
-                                                                 item.case_id):
+    if item is None or (item.assignee_id != current_user.id
+                        and not can_see_case(session, current_user, item.case_id)):
+        refused("work_item")
         abort(404)
     return item
 
@@ -42,9 +41,8 @@ def show(item_id: int):
     session = get_session()
     item = _item_or_404(session, item_id)
     draft = draft_for(session, item, current_user.id) if item.state == "open" else None
-    with transaction() as db:
-        audit.record(db, actor(), "work_item.viewed", "work_item", item.id,
-                     case_id=item.case_id, child_id=item.case.child_id)
+    record_view("work_item", item.id, case_id=item.case_id, child_id=item.case.child_id,
+                page="work_item")
     return _render(item, values=draft.data if draft else {}, draft=draft)
 
 

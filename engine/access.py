@@ -1,0 +1,156 @@
+"""Who may see what, and the role sets: the one place that decides.
+
+Pages and the API ask through `web.access` (thin wrappers that add the signed-in user
+and a 404), commands and notifications ask here. A subject is anything with a user id,
+role keys, an organisation id and that organisation's kind: a `User` or an `Actor`.
+
+A person sees a case when their organisation is involved in it and their role has a part
+in the procedure, or when they are the child's allocated social worker or IRO.
+Organisations involved: the child's responsible authority, the host (placing) authority,
+the police force of the episode, the organisation of whoever reported it, and the Home
+Office for children subject to immigration restriction. The SQL (`visible_cases`) and the
+Python (`involved_organisations`, for who is told about work) say the same thing; a test
+holds them together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
+
+from .assignment import ROLES
+from .models import Case, Child, Episode, Organisation, User
+
+# --- the role sets (every `role_required`, command check and menu reads these) ---
+
+ADMIN_ROLES = frozenset({"admin"})
+# Process owners edit and publish diagrams; administrators may publish too (a release).
+OWNER_ROLES = frozenset({"process_owner", "admin"})
+PUBLISH_ROLES = OWNER_ROLES
+RETRY_ROLES = ADMIN_ROLES
+# Roles that work on cases; process owners, administrators and the DPO do not see
+# children through the procedure.
+CASE_ROLES = frozenset(ROLES) - {"process_owner", "admin", "dpo"}
+# Who may report a child missing: carers and providers, the police, children's services,
+# and the Home Office, which often knows first that a child subject to immigration
+# restriction has gone (R38).
+REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "edt",
+                          "home_office"})
+FOUND_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "iro",
+                         "edt", "home_office"})
+# R31: "a request from any agency for ongoing complex risk".
+REQUEST_ROLES = frozenset({"police", "police_supervisor", "mach", "social_worker",
+                           "team_manager", "iro", "rhi_worker", "metco", "service_manager",
+                           "health", "home_office"})
+REASSIGN_ROLES = frozenset({"team_manager", "police_supervisor", "service_manager"})
+MANAGER_ROLES = frozenset({"team_manager", "service_manager"})
+# "Who has seen this record": the data protection officer and managers.
+RECORD_AUDIT_ROLES = frozenset({"dpo"}) | MANAGER_ROLES
+# The DPO answers for the records of their own organisation's children.
+DPO_ROLES = frozenset({"dpo"})
+
+
+@dataclass(frozen=True)
+class Subject:
+    user_id: int | None
+    roles: frozenset[str]
+    organisation_id: int | None
+    organisation_kind: str | None
+
+
+def subject(who) -> Subject:
+    """A `User` or an `Actor` as the rule sees them."""
+    if isinstance(who, Subject):
+        return who
+    if isinstance(who, User):
+        kind = who.organisation.kind if who.organisation is not None else None
+        return Subject(who.id, who.role_keys, who.organisation_id, kind)
+    return Subject(who.user_id, frozenset(who.roles), who.organisation_id,
+                   getattr(who, "organisation_kind", None))
+
+
+def _child_conditions(who: Subject) -> list:
+    """Conditions on `Child` alone that give the subject a reason to see the child."""
+    if who.user_id is None:
+        return []
+    conditions = [Child.social_worker_id == who.user_id, Child.iro_id == who.user_id]
+    if who.roles & CASE_ROLES:
+        conditions += [Child.responsible_org_id == who.organisation_id,
+                       Child.host_org_id == who.organisation_id]
+        if who.organisation_kind == "home_office":
+            conditions.append(Child.flags["subject_to_restriction"].as_boolean().is_(True))
+    if who.roles & DPO_ROLES:
+        conditions.append(Child.responsible_org_id == who.organisation_id)
+    return conditions
+
+
+def visible_cases(who):
+    """`select(Case.id)` of every case the subject may see; use as `Case.id.in_(...)`."""
+    who = subject(who)
+    reporter = aliased(User)
+    conditions = _child_conditions(who)
+    if who.roles & CASE_ROLES:
+        conditions += [Episode.police_org_id == who.organisation_id,
+                       reporter.organisation_id == who.organisation_id]
+    if not conditions:
+        return select(Case.id).where(Case.id.is_(None))
+    return (select(Case.id).join(Child, Case.child_id == Child.id)
+            .outerjoin(Episode, Case.episode_id == Episode.id)
+            .outerjoin(reporter, Episode.reported_by_id == reporter.id)
+            .where(or_(*conditions)))
+
+
+def visible_children(who):
+    """`select(Child.id)` of every child the subject may see: through the child's own
+    record, or through a case of theirs the subject may see."""
+    who = subject(who)
+    through_cases = select(Case.child_id).where(Case.id.in_(visible_cases(who)))
+    return select(Child.id).where(or_(*_child_conditions(who), Child.id.in_(through_cases)))
+
+
+def can_see_case(session, who, case_id: int) -> bool:
+    return session.scalar(visible_cases(who).where(Case.id == case_id)) is not None
+
+
+def can_see_child(session, who, child_id: int) -> bool:
+    return session.scalar(visible_children(who).where(Child.id == child_id)) is not None
+
+
+def placement_provider_ids(session, child: Child) -> set[int]:
+    """The organisations that provide the child's current placement (one today; issue 10's
+    placement history may give it from the current placement instead)."""
+    return {child.placement_provider_id} if child.placement_provider_id else set()
+
+
+def may_report(session, who, child: Child) -> bool:
+    """A reason to know the child, needed to report them: the subject already sees them,
+    or their organisation is the child's responsible authority, host authority or the
+    placement's provider."""
+    who = subject(who)
+    if who.user_id is None and "system" in who.roles:
+        return True
+    if who.organisation_id in ({child.responsible_org_id, child.host_org_id}
+                               | placement_provider_ids(session, child)) - {None}:
+        return True
+    return can_see_child(session, who, child.id)
+
+
+def involved_organisations(session, case) -> set[int]:
+    """The organisations with a part in a case (see the module's docstring): whose people
+    with a case role may see it and are told about its work."""
+    child, episode = case.child, case.episode
+    if child is None:
+        return set()
+    found = {child.responsible_org_id, child.host_org_id}
+    if episode is not None:
+        found.add(episode.police_org_id)
+        if episode.reported_by_id is not None:
+            found.add(session.scalar(select(User.organisation_id)
+                                     .where(User.id == episode.reported_by_id)))
+    if (child.flags or {}).get("subject_to_restriction"):
+        found.update(session.scalars(select(Organisation.id)
+                                     .where(Organisation.kind == "home_office")))
+    found.discard(None)
+    return found
