@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .. import episodes, runtime
 from ..errors import Conflict, InvalidInput, NotFound, NotPermitted
-from ..models import Case, Episode
+from ..models import Case, Episode, EpisodeSegment
 
 # Who may say a child has been found (R20: carers tell the police, social worker and IRO).
 FOUND_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "iro",
@@ -69,6 +69,10 @@ class ReportFound:
                    "found_where": self.found_where, "found_by": self.found_by,
                    "not_missing": self.not_missing}
         case = DeliverMessage(case_id, "child_found", payload)(ctx)
+        episode.not_missing = bool(self.not_missing)
+        for segment in ctx.session.scalars(select(EpisodeSegment).where(
+                EpisodeSegment.episode_id == episode.id, EpisodeSegment.ends_at.is_(None))):
+            segment.ends_at = self.found_at.astimezone(dt.UTC)
         # The Home Office route runs beside the episode and waits for the same news (R41).
         for other_id in ctx.session.scalars(select(Case.id).where(
                 Case.episode_id == episode.id, Case.process_id == "subject_to_restriction",

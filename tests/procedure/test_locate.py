@@ -82,7 +82,7 @@ def test_r18_legal_routes_recorded(proc):
 
 
 def test_r19_liaison_while_missing(proc):
-    episode = proc.report(proc.child(host_org=True))
+    episode = proc.report(proc.child(placed="out_of_area"))
     assert proc.items(episode)["liaison"].role == "social_worker"
     proc.complete(episode, "liaison")
     assert "liaison" in proc.items(episode, state="completed")

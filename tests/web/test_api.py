@@ -49,10 +49,11 @@ def test_no_key_or_a_bad_key_is_refused_as_problem_json(client, world, api_key):
 
 
 def test_report_an_episode_and_errors_field_by_field(client, world, api_key, fake_clock,
-                                                     session):
+                                                     session, make_child):
     headers = api_key(world.police_org, "police")
+    child = make_child(world.council, first_name="Bea")
     response = client.post("/api/v1/episodes", headers=headers,
-                           json={"child_id": world.child.id, "report": _report(fake_clock)})
+                           json={"child_id": child.id, "report": _report(fake_clock)})
     assert response.status_code == 201, response.json
     session.rollback()
     episode = session.get(Episode, response.json["episode_id"])
@@ -61,7 +62,7 @@ def test_report_an_episode_and_errors_field_by_field(client, world, api_key, fak
     del bad["clothing"]
     bad["category"] = "X"
     response = client.post("/api/v1/episodes", headers=headers,
-                           json={"child_id": world.child.id, "report": bad})
+                           json={"child_id": child.id, "report": bad})
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     fields = {e["field"]: e["messages"] for e in response.json["errors"]}

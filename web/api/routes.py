@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from engine import audit, clock
 from engine.commands import ClaimWorkItem, CompleteWorkItem, ReportEpisode, ReportFound
+from engine.commands.report_episode import EpisodeAlreadyOpen
 from engine.errors import (
     AlreadyClaimed,
     AlreadyCompleted,
@@ -64,6 +65,11 @@ def authenticate():
 
 @bp.errorhandler(EngineError)
 def engine_error(exc):
+    if isinstance(exc, EpisodeAlreadyOpen):
+        # One absence is one episode: say which one is open and where its case is.
+        return problem(409, str(exc), errors=exc.errors, open_episode_id=exc.episode_id,
+                       open_case=f"{bp.url_prefix}/cases/{exc.case_id}" if exc.case_id
+                       else None)
     if isinstance(exc, InvalidInput):
         return problem(422, str(exc), errors=exc.errors)
     if isinstance(exc, AlreadyCompleted):
@@ -123,7 +129,7 @@ def openapi():
               "child_id": ID, "police_org_id": ID,
               "report": {"$ref": "#/components/schemas/Form_missing_report"}}},
           response={"type": "object", "properties": {"episode_id": ID, "case_id": ID}},
-          status=201, errors=(403, 404, 422))
+          status=201, errors=(403, 404, 409, 422))
 def report_episode():
     body = _body()
     child_id = body.get("child_id")
