@@ -125,7 +125,7 @@ class Child(Base):
     sex: Mapped[str] = mapped_column(String(1), default="U")  # DfE: M, F or U
     upn: Mapped[str | None] = mapped_column(String(13))
     # The council's own child id (the 903 CHILD column): how an import finds the child.
-    la_child_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    la_child_id: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     # The fields below are the record's *current* state, written only by
     # engine/child_record.py from the dated periods and flag history (the source of
     # truth), so that visibility queries stay one indexed join.

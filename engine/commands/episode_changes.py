@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from .. import audit, child_record, clock, episodes, runtime
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..models import Case, Episode, EpisodeSegment
+from ..models import Case, Child, Episode, EpisodeSegment
 
 # Who may say the child's whereabouts became known or were lost (the people told).
 CATEGORY_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager",
@@ -23,9 +23,11 @@ CORRECT_ROLES = frozenset({"police_supervisor", "mach", "team_manager", "service
 def _episode(ctx, episode_id: int, roles, what: str) -> Episode:
     if not (ctx.actor.is_system or ctx.actor.roles & roles):
         raise NotPermitted(f"your role cannot {what}")
-    episode = ctx.session.get(Episode, episode_id, with_for_update=True)
+    episode = ctx.session.get(Episode, episode_id)
     if episode is None:
         raise NotFound(f"there is no episode {episode_id}")
+    # Changes to one child's episodes are made one after the other (as reports are).
+    ctx.session.get(Child, episode.child_id, with_for_update=True)
     return episode
 
 

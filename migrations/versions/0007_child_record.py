@@ -39,18 +39,18 @@ def _stamp():
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("child") as batch:
-        batch.add_column(sa.Column("ethnic_code", sa.String(length=4), nullable=True))
-        batch.add_column(sa.Column("sex", sa.String(length=1), nullable=False,
-                                   server_default="U"))
-        batch.add_column(sa.Column("upn", sa.String(length=13), nullable=True))
-        batch.add_column(sa.Column("la_child_id", sa.String(length=20), nullable=True))
-        batch.add_column(sa.Column("revision", sa.Integer(), nullable=False,
-                                   server_default="1"))
-        batch.create_unique_constraint("uq_child_la_child_id", ["la_child_id"])
-    with op.batch_alter_table("episode") as batch:
-        batch.add_column(sa.Column("not_missing", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))
+    # Plain ADD COLUMN (SQLite has it): a batch copy of `child` would trip the foreign
+    # keys other tables hold on it.
+    op.add_column("child", sa.Column("ethnic_code", sa.String(length=4), nullable=True))
+    op.add_column("child", sa.Column("sex", sa.String(length=1), nullable=False,
+                                     server_default="U"))
+    op.add_column("child", sa.Column("upn", sa.String(length=13), nullable=True))
+    op.add_column("child", sa.Column("la_child_id", sa.String(length=20), nullable=True))
+    op.add_column("child", sa.Column("revision", sa.Integer(), nullable=False,
+                                     server_default="1"))
+    op.create_index("ix_child_la_child_id", "child", ["la_child_id"], unique=True)
+    op.add_column("episode", sa.Column("not_missing", sa.Boolean(), nullable=False,
+                                       server_default=sa.false()))
     op.create_table(
         "partnership_organisation",
         sa.Column("organisation_id", sa.Integer(), sa.ForeignKey("organisation.id"),
@@ -184,9 +184,7 @@ def downgrade() -> None:
     for name in ("episode_segment", "child_flag_change", "allocation", "placement",
                  "legal_status_period", "partnership_organisation"):
         op.drop_table(name)
-    with op.batch_alter_table("episode") as batch:
-        batch.drop_column("not_missing")
-    with op.batch_alter_table("child") as batch:
-        batch.drop_constraint("uq_child_la_child_id", type_="unique")
-        for column in ("revision", "la_child_id", "upn", "sex", "ethnic_code"):
-            batch.drop_column(column)
+    op.drop_column("episode", "not_missing")
+    op.drop_index("ix_child_la_child_id", table_name="child")
+    for column in ("revision", "la_child_id", "upn", "sex", "ethnic_code"):
+        op.drop_column("child", column)
