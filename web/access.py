@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from engine.assignment import ROLES
 from engine.executor import Actor
-from engine.models import Case, Child, Episode, User
+from engine.models import Case, Child, Episode, Placement, User
 
 # Roles that work on cases; process owners and administrators do not see children.
 CASE_ROLES = frozenset(ROLES) - {"process_owner", "admin"}
@@ -52,6 +52,13 @@ def _child_conditions(user: User) -> list:
                        Child.host_org_id == user.organisation_id]
         if user.organisation.kind == "home_office":
             conditions.append(Child.flags["subject_to_restriction"].as_boolean().is_(True))
+    if "carer" in user.role_keys:
+        # A provider's carers see the children placed with them now.
+        conditions.append(Child.id.in_(select(Placement.child_id).where(
+            Placement.provider_org_id == user.organisation_id, Placement.ends_on.is_(None))))
+    if "admin" in user.role_keys:
+        # Administrators keep (and import) the records of their authority's children.
+        conditions.append(Child.responsible_org_id == user.organisation_id)
     return conditions
 
 
@@ -97,3 +104,32 @@ def child_or_404(session, child_id: int) -> Child:
     if child is None or not can_see_child(session, current_user, child_id):
         abort(404)
     return child
+
+
+# Roles of the responsible authority that work with the child directly (R43).
+_LOCATION_COUNCIL_ROLES = frozenset({"social_worker", "team_manager", "service_manager", "iro",
+                                     "metco"})
+_LOCATION_POLICE_ROLES = frozenset({"police", "police_supervisor", "mach"})
+
+
+def may_see_location(session, user: User, child: Child) -> bool:
+    """R43: while the child's location is withheld from enquirers, only people with a
+    working need see where the child lives or was seen or found: the allocated social
+    worker and IRO; the social work roles of the responsible authority; the police
+    officers of the force that holds the child's episodes; the carers of the current
+    placement. Everyone else sees "withheld". The one place this is decided."""
+    if not (child.flags or {}).get("location_withheld"):
+        return True
+    if user.id in (child.social_worker_id, child.iro_id):
+        return True
+    roles, org = user.role_keys, user.organisation_id
+    if roles & _LOCATION_COUNCIL_ROLES and org == child.responsible_org_id:
+        return True
+    if roles & _LOCATION_POLICE_ROLES and session.scalar(select(Episode.id).where(
+            Episode.child_id == child.id, Episode.police_org_id == org).limit(1)):
+        return True
+    if "carer" in roles and session.scalar(select(Placement.id).where(
+            Placement.child_id == child.id, Placement.provider_org_id == org,
+            Placement.ends_on.is_(None)).limit(1)):
+        return True
+    return False

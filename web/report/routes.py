@@ -14,7 +14,7 @@ from engine import clock
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
 from engine.commands.deliver_message import FOUND_ROLES
-from engine.commands.report_episode import REPORT_ROLES
+from engine.commands.report_episode import REPORT_ROLES, EpisodeAlreadyOpen, open_episode
 from engine.episodes import LEGAL_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.executor import run
@@ -23,6 +23,7 @@ from engine.models import Case, Child, Episode, Organisation
 from .. import formfields
 from ..access import actor, can_see_child, child_or_404, role_required, visible_children
 from ..database import get_session
+from ..templating import london
 from . import bp
 
 FORM_KEY = "missing_report"
@@ -100,12 +101,15 @@ def report_form(child_id: int):
     if child is None or not (child.id in session_store.get("report_grants", [])
                              or can_see_child(session, current_user, child.id)):
         abort(404)
-    values, errors = {}, {}
+    values, errors, already = {}, {}, None
     if request.method == "POST":
         values = formfields.values_from(FORM_KEY, request.form)
         data = formfields.data_from(FORM_KEY, values)
         try:
             episode = run(session, ReportEpisode(child.id, data), actor())
+        except EpisodeAlreadyOpen as exc:
+            # One absence, one episode: point to the open one instead.
+            errors, already = exc.errors, {"message": str(exc), "case_id": exc.case_id}
         except InvalidInput as exc:
             errors = exc.errors
         else:
@@ -116,8 +120,16 @@ def report_form(child_id: int):
                   "services have the report.", "success")
             return redirect(url_for("cases.show", case_id=case_id))
     fields = formfields.fields(FORM_KEY, values, errors)
+    if already is None and request.method == "GET":
+        current = open_episode(session, child.id)
+        if current is not None:
+            already = {"message": f"{child.first_name} is already reported missing or away "
+                                  f"(since {london(current.last_seen_at)}).",
+                       "case_id": session.scalar(select(Case.id).where(
+                           Case.episode_id == current.id, Case.process_id == "episode"))}
     return render_template("report/report_form.html", child=child, fields=fields,
-                           errors=errors, error_order=[f["name"] for f in fields],
+                           already=already, errors=errors,
+                           error_order=[f["name"] for f in fields],
                            form=formfields.definition(FORM_KEY)), (400 if errors else 200)
 
 
