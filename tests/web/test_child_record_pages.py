@@ -99,3 +99,24 @@ def test_r43_location_withheld_from_a_user_without_working_need(client, world, s
         AuditEvent.action == "child.location_hidden",
         AuditEvent.actor_id == health.id)).all()
     assert len(hidden) == 3
+
+
+def test_r11_administrators_set_the_partnership(client, world, make_user, session):
+    from engine.models import PartnershipOrganisation
+
+    admin = make_user("admin", org=world.council, name="Alex Admin")
+    sign_in(client, admin.email)
+    response = _post(client, "/admin/partnership", {"organisation_ids": [
+        str(world.police_org.id)]})
+    assert response.status_code == 400
+    assert "Choose at least one local authority" in response.get_data(as_text=True)
+    response = _post(client, "/admin/partnership", {"organisation_ids": [
+        str(world.council.id), str(world.police_org.id)]})
+    assert response.status_code == 302
+    session.rollback()
+    assert {r.organisation_id for r in session.scalars(select(PartnershipOrganisation))} == {
+        world.council.id, world.police_org.id}
+    client.post("/sign-out", data={"csrf_token": csrf_token(client.get("/").get_data(
+        as_text=True))})
+    sign_in(client, world.sw.email)
+    assert client.get("/admin/partnership").status_code == 403
