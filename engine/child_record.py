@@ -114,6 +114,7 @@ FLAGS = {
     "early_help": ("bool", "Receiving Early Help"),
     "location_withheld": ("bool", "Location withheld from enquirers"),
     "safeguarding_hub_referral": ("bool", "Referred to the Safeguarding Hub"),
+    "notified_by_other_authority": ("bool", "Notified missing by another authority"),
 }
 DIRECTIONS = {
     "in_area": "Placed in our area by us",
@@ -399,8 +400,9 @@ def set_flag(ctx, child_id: int, flag: str, value, reason: str) -> None:
     ctx.session.add(ChildFlagChange(child_id=child.id, flag=flag, value=stored, reason=reason,
                                     changed_by_id=ctx.actor.user_id,
                                     changed_by=ctx.actor.name, changed_at=ctx.now))
-    audit.record(ctx.session, ctx.actor, "child.flag_changed", "child", child.id,
+    audit.record(ctx.session, ctx.actor, "child.flag_set", "child", child.id,
                  child_id=child.id, detail={"flag": flag, "from": old, "to": stored,
+                                            "value": stored, "before": old,
                                             "reason": reason})
 
 

@@ -115,7 +115,7 @@ def test_r43_set_flag_writes_in_the_calling_transaction_and_audits(proc):
     proc.session.rollback()
     assert proc.session.get(Child, child).flags["location_withheld"] is True
     event = proc.session.scalar(select(AuditEvent).where(
-        AuditEvent.child_id == child, AuditEvent.action == "child.flag_changed"))
+        AuditEvent.child_id == child, AuditEvent.action == "child.flag_set"))
     assert event.detail["flag"] == "location_withheld" and event.detail["to"] is True
     facts = child_record.facts(proc.session, proc.session.get(Child, child))
     assert facts["location_withheld"] is True

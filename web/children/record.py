@@ -53,7 +53,7 @@ HISTORY_LIMIT = 500
 HISTORY_ACTIONS = {
     "child.created": "Record created",
     "child.identity_changed": "Details changed",
-    "child.flag_changed": "Flag changed",
+    "child.flag_set": "Flag changed",
     "child.legal_status_saved": "Legal status recorded",
     "child.placement_saved": "Placement recorded",
     "child.allocation_saved": "Allocation recorded",
@@ -362,7 +362,7 @@ def history(child_id: int):
 def describe(event: AuditEvent, orgs: dict, users: dict, location_shown: bool) -> list[str]:
     """The changes of one history event, in words."""
     detail = event.detail or {}
-    if event.action == "child.flag_changed":
+    if event.action == "child.flag_set":
         name = FLAGS.get(detail.get("flag"), ("", detail.get("flag")))[1]
         return [f"{name}: {_value_words(detail.get('from'))} to "
                 f"{_value_words(detail.get('to'))}"]
