@@ -137,9 +137,14 @@ class Procedure:
         self.session.rollback()
         current = open_episode(self.session, child_id)
         if current is not None:
-            found_at = min(current.last_seen_at + dt.timedelta(hours=1), self.clock.now())
+            now = self.clock.now()
+            found_at = min(current.last_seen_at + dt.timedelta(hours=1), now)
+            if found_at < current.last_seen_at:  # the test moved the clock back
+                found_at = current.last_seen_at + dt.timedelta(minutes=1)
+                self.clock.set(found_at)
             self.session.rollback()
-            run(self.session, ReportFound(current.id, found_at), SYSTEM)
+            run(self.session, ReportFound(current.id, found_at, "home", "police"), SYSTEM)
+            self.clock.set(max(now, self.clock.now()) if found_at <= now else now)
 
     def episode_at(self, child_id: int, last_seen: dt.datetime, **overrides) -> int:
         """Report an episode that started at `last_seen` (reported 30 minutes later); the

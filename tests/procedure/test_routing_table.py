@@ -59,29 +59,21 @@ def test_r23_who_does_the_return_home_interview(proc, placed):
     assert not other & set(items)
 
 
-def test_r11_our_child_moved_out_of_area_while_missing_is_routed_at_the_next_decision(proc):
-    """The placement changes on the record after the report: the report's routing, taken
-    after grading, reads the record as it is then, not the copy from the start."""
-    child = proc.child()
+def test_r25_social_worker_allocated_while_missing_is_read_at_the_return_and_gets_it(proc):
+    """Nobody was allocated when the child was reported; a social worker is allocated
+    while the child is missing. The return reads the record as it is then: the child is
+    open to a social worker (R25), and the allocated worker gets the item directly (R8)."""
+    child = proc.child(social_worker=False)
     episode = proc.report(child)
-    proc.record(child, "placement", address="Lakeside foster home", starts_on="2026-03-01",
-                local_authority_id=proc.other_org_id)
-    proc.complete(episode, "grade_risk")
-    items = proc.items(episode)
-    assert "notify_host_authority" in items and "philomena_form" not in items
-
-
-def test_r8_social_worker_allocated_after_the_report_gets_the_next_item_directly(proc):
-    child = proc.child(social_worker=False, iro=False)
-    episode = proc.report(child)
-    before = {w.id for w in proc.items(episode).values()}
-    assert proc.items(episode)["iro_contact"].assignee_id is None  # nobody allocated yet
     proc.record(child, "allocation", role="social_worker", starts_on="2026-03-02",
                 user_id=proc.user_ids["social_worker"])
-    proc.complete(episode, "grade_risk")
-    new = [w for w in proc.items(episode).values()
-           if w.role == "social_worker" and w.id not in before]
-    assert new and all(w.assignee_id == proc.user_ids["social_worker"] for w in new)
+    proc.advance(hours=2)
+    proc.found(episode)
+    to_rhi(proc, episode)
+    proc.complete(episode, "rhi", rhi_concerns=True)
+    items = proc.items(episode)
+    assert "single_contact_form" not in items  # not "not open" any more
+    assert items["consider_rhi"].assignee_id == proc.user_ids["social_worker"]
 
 
 def test_r14_iro_allocated_later_takes_the_open_iro_items(proc):
