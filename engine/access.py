@@ -21,7 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import aliased
 
 from .assignment import ROLES
-from .models import Case, Child, Episode, Organisation, User
+from .models import Case, Child, Episode, Organisation, Placement, User
 
 # --- the role sets (every `role_required`, command check and menu reads these) ---
 
@@ -83,6 +83,13 @@ def _child_conditions(who: Subject) -> list:
             conditions.append(Child.flags["subject_to_restriction"].as_boolean().is_(True))
     if who.roles & DPO_ROLES:
         conditions.append(Child.responsible_org_id == who.organisation_id)
+    if "carer" in who.roles:
+        # A provider's carers see the children placed with them now.
+        conditions.append(Child.id.in_(select(Placement.child_id).where(
+            Placement.provider_org_id == who.organisation_id, Placement.ends_on.is_(None))))
+    if who.roles & ADMIN_ROLES:
+        # Administrators keep (and import) the records of their authority's children.
+        conditions.append(Child.responsible_org_id == who.organisation_id)
     return conditions
 
 
@@ -119,9 +126,14 @@ def can_see_child(session, who, child_id: int) -> bool:
 
 
 def placement_provider_ids(session, child: Child) -> set[int]:
-    """The organisations that provide the child's current placement (one today; issue 10's
-    placement history may give it from the current placement instead)."""
-    return {child.placement_provider_id} if child.placement_provider_id else set()
+    """The organisations that provide the child's current placement (from the dated
+    placements; the older single column for records that have none)."""
+    providers = set(session.scalars(select(Placement.provider_org_id).where(
+        Placement.child_id == child.id, Placement.ends_on.is_(None),
+        Placement.provider_org_id.is_not(None))))
+    if child.placement_provider_id:
+        providers.add(child.placement_provider_id)
+    return providers
 
 
 def may_report(session, who, child: Child) -> bool:

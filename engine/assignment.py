@@ -57,3 +57,15 @@ def candidate_users(session, case, role: str | None) -> list:
             UserRole.role == role, User.active.is_(True),
             User.organisation_id.in_(involved_organisation_ids(session, case)))
         .order_by(User.name)))
+
+
+def direct_assignee(session, case, role: str | None) -> int | None:
+    """Who gets a new work item of `role` on `case` directly: the child's social worker or
+    IRO allocated today (engine/child_record), read when the item is created, so a worker
+    allocated after the episode started gets the next item."""
+    from . import child_record, clock
+
+    child = case.child
+    if child is None or role not in child_record.ALLOCATION_ROLES:
+        return None
+    return child_record.allocated_on(session, child, role, clock.london(clock.now()).date())

@@ -6,68 +6,36 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from . import audit
+from . import audit, child_record
 from .models import Case, Child, Episode, MeetingEpisode, WorkItem
 
-LEGAL_STATUSES = ("not_in_care", "s20", "interim_care_order", "care_order", "other")
+LEGAL_STATUSES = tuple(child_record.LEGAL_STATUSES)
 CATEGORIES = {"M": "Missing", "A": "Away from placement without authorisation"}
+age_on = child_record.age_on
+# The episode's own facts, kept in case data (the child's come from the record).
+EPISODE_FACTS = ("episode_id", "child_id", "category", "last_seen_at", "reported_at")
 
 
-def age_on(date_of_birth: dt.date, when: dt.date) -> int:
-    years = when.year - date_of_birth.year
-    if (when.month, when.day) < (date_of_birth.month, date_of_birth.day):
-        years -= 1
-    return years
-
-
-def open_to_social_worker(child: Child) -> str:
-    """R8: "here" when allocated in the responsible authority, "elsewhere" when the child is
-    placed here by another authority that holds the case, "no" when nobody is allocated."""
-    if child.social_worker_id is None:
-        return "no"
-    if child.host_org_id is not None and child.host_org_id != child.responsible_org_id:
-        return "elsewhere"
-    return "here"
-
-
-def case_data(child: Child, episode: Episode) -> dict:
-    """The facts an episode case starts with (docs/conventions.md)."""
-    flags = child.flags or {}
-    placed_elsewhere = (child.host_org_id is not None
-                        and child.host_org_id != child.responsible_org_id)
-    report = episode.report or {}
+def episode_facts(episode: Episode) -> dict:
     return {
         "episode_id": episode.id,
-        "child_id": child.id,
+        "child_id": episode.child_id,
         "category": episode.category,
         "last_seen_at": episode.last_seen_at.astimezone(dt.UTC).isoformat(),
         "reported_at": episode.reported_at.astimezone(dt.UTC).isoformat(),
-        "child_age": age_on(child.date_of_birth, episode.last_seen_at.date()),
-        "in_care": child.legal_status != "not_in_care",
-        # R18: a recovery order needs a care order or EPO (PLAN interface 1).
-        "legal_status": child.legal_status,
-        "ce_risk": bool(flags.get("ce_risk")),
-        "open_to_social_worker": open_to_social_worker(child),
-        "placed_out_of_area": placed_elsewhere,
-        "placed_by_other_authority": placed_elsewhere,
-        "child_protection_plan": bool(flags.get("child_protection_plan")),
-        "subject_to_restriction": bool(flags.get("subject_to_restriction")),
-        "risk_of_serious_harm": bool(report.get("risk_of_serious_harm")),
-        # R3, R5: the reporter's suspicion of child exploitation (PLAN interface 1).
-        "ce_risk_suspected": bool(report.get("ce_risk_suspected")),
-        "uasc": bool(flags.get("uasc")),
-        "migrant": bool(flags.get("migrant")),
-        "looked_after_days": looked_after_days(child, episode),
     }
 
 
-def looked_after_days(child: Child, episode: Episode) -> int | None:
-    """Days from when the child became looked after (flag `looked_after_since`, an ISO
-    date) to the episode's start, for R43's "soon after becoming looked after"."""
-    since = (child.flags or {}).get("looked_after_since")
-    if not since or child.legal_status == "not_in_care":
-        return None
-    return (episode.last_seen_at.date() - dt.date.fromisoformat(since)).days
+def case_data(session, child: Child, episode: Episode) -> dict:
+    """The facts an episode case starts with (docs/conventions.md): the episode's, and
+    the child's as the record says now (refreshed whenever the case is loaded again)."""
+    report = episode.report or {}
+    return {
+        **episode_facts(episode),
+        **child_record.facts(session, child, episode),
+        "risk_of_serious_harm": bool(report.get("risk_of_serious_harm")),
+        "ce_risk_suspected": bool(report.get("ce_risk_suspected")),
+    }
 
 
 # --- repeat episodes (R28, R29, R31, R34) -------------------------------------------
@@ -129,8 +97,12 @@ def recount(ctx, child: Child, episode: Episode):
     from .commands.start_case import start
 
     session = ctx.session
+    # Found not to have been missing: kept, not counted (R28, R31). A change between A
+    # and M is one episode, so it counts once.
     starts = session.scalars(select(Episode.last_seen_at).where(
-        Episode.child_id == child.id)).all()
+        Episode.child_id == child.id, Episode.not_missing.is_(False))).all()
+    if not starts:
+        return None
     latest = max(starts)
     open_cases = {case.process_id: case for case in session.scalars(
         select(Case).where(Case.child_id == child.id, Case.status == "running",

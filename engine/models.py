@@ -135,9 +135,20 @@ class Child(Base):
     last_name: Mapped[str200]
     date_of_birth: Mapped[dt.date]
     ethnicity: Mapped[str | None] = mapped_column(String(100))
-    # not_in_care, s20, interim_care_order, care_order, other (R2)
+    # The DfE ethnicity code (WBRI, MWBC, ..., NOBT "not recorded"); `ethnicity` above is
+    # the words typed before codes were kept.
+    ethnic_code: Mapped[str | None] = mapped_column(String(4))
+    sex: Mapped[str] = mapped_column(String(1), default="U")  # DfE: M, F or U
+    upn: Mapped[str | None] = mapped_column(String(13))
+    # The council's own child id (the 903 CHILD column): how an import finds the child.
+    la_child_id: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
+    # The fields below are the record's *current* state, written only by
+    # engine/child_record.py from the dated periods and flag history (the source of
+    # truth), so that visibility queries stay one indexed join.
+    # not_in_care, s20, interim_care_order, care_order, s21_pace, remand, other (R2)
     legal_status: Mapped[str] = mapped_column(String(32), default="not_in_care")
     responsible_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    # the local authority the current placement lies in (ours or another)
     host_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     placement: Mapped[str | None] = mapped_column(String(500))
     # issue 14: the organisation providing the placement (a children's home), whose people
@@ -147,13 +158,16 @@ class Child(Base):
     date_of_death: Mapped[dt.date | None]
     social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     iro_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # ce_risk, learning_needs, mental_health, uasc, subject_to_restriction,
-    # care_experienced_16_17, child_protection_plan (R2)
+    # current flag values (engine/child_record.FLAGS); every change in child_flag_change
     flags: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[timestamp] = mapped_column(default=_now)
+    revision: Mapped[int] = mapped_column(default=1)
 
     responsible_org: Mapped[Organisation] = relationship(foreign_keys=[responsible_org_id])
     host_org: Mapped[Organisation | None] = relationship(foreign_keys=[host_org_id])
+
+    # Two people editing one record: the second gets a conflict, not a lost update.
+    __mapper_args__ = {"version_id_col": revision}
 
     @property
     def full_name(self) -> str:
@@ -176,6 +190,8 @@ class Episode(Base):
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, closed
     closed_at: Mapped[dt.datetime | None]
     report: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the R4 minimum report
+    # found not to have been missing: kept, but not counted for Stage One/Two (R28, R31)
+    not_missing: Mapped[bool] = mapped_column(default=False)
     reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[timestamp] = mapped_column(default=_now)
 
@@ -593,3 +609,110 @@ class AuditCheck(Base):
     ok: Mapped[bool]
     events: Mapped[int]
     message: Mapped[str] = mapped_column(Text, default="")
+
+# --- issue 10: the child's record over time ---
+
+
+class PartnershipOrganisation(Base):
+    """The local authorities and police forces this deployment serves ("ours"): every
+    here / elsewhere / placed-by-another-authority decision is made against them."""
+
+    __tablename__ = "partnership_organisation"
+
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"),
+                                                 primary_key=True)
+    added_by: Mapped[str200]
+    added_at: Mapped[timestamp]
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class LegalStatusPeriod(Base):
+    """A dated legal status (R1, R2): the periods of care the DfE return is built from."""
+
+    __tablename__ = "legal_status_period"
+
+    id: Mapped[intpk]
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    legal_status: Mapped[str] = mapped_column(String(32))
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date | None]
+    ls_code: Mapped[str | None] = mapped_column(String(2))  # DfE LS
+    cin_code: Mapped[str | None] = mapped_column(String(2))  # DfE CIN (category of need)
+    rne_code: Mapped[str | None] = mapped_column(String(1))  # DfE RNE (reason new episode)
+    rec_code: Mapped[str | None] = mapped_column(String(3))  # DfE REC (reason ended)
+    changed_by: Mapped[str200]
+    changed_at: Mapped[timestamp]
+
+
+class Placement(Base):
+    """Where a looked-after child lives, as a dated period, and the authority it lies in."""
+
+    __tablename__ = "placement"
+
+    id: Mapped[intpk]
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date | None]
+    address: Mapped[str] = mapped_column(String(500))  # establishment or address
+    postcode: Mapped[str | None] = mapped_column(String(10))  # DfE PL_POST
+    placement_type: Mapped[str | None] = mapped_column(String(3))  # DfE PLACE
+    provider_type: Mapped[str | None] = mapped_column(String(3))  # DfE PLACE_PROVIDER
+    provider_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    urn: Mapped[str | None] = mapped_column(String(10))  # DfE URN (Ofsted)
+    local_authority_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    changed_by: Mapped[str200]
+    changed_at: Mapped[timestamp]
+
+    local_authority: Mapped[Organisation] = relationship(foreign_keys=[local_authority_id],
+                                                         lazy="joined")
+    provider: Mapped[Organisation | None] = relationship(foreign_keys=[provider_org_id],
+                                                         lazy="joined")
+
+
+class Allocation(Base):
+    """A dated allocation of the child's social worker or IRO (R8, R14, R25)."""
+
+    __tablename__ = "allocation"
+
+    id: Mapped[intpk]
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))  # social_worker, iro
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date | None]
+    changed_by: Mapped[str200]
+    changed_at: Mapped[timestamp]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class ChildFlagChange(Base):
+    """One change of one flag on a child's record: the value, who, when and why."""
+
+    __tablename__ = "child_flag_change"
+
+    id: Mapped[intpk]
+    child_id: Mapped[int] = mapped_column(ForeignKey("child.id"), index=True)
+    flag: Mapped[str64]
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    changed_by: Mapped[str200]
+    changed_at: Mapped[timestamp]
+
+
+class EpisodeSegment(Base):
+    """A stretch of one episode in one category (R1): an A episode that becomes M keeps one
+    case and one episode, and the DfE return gets one row per segment (DATA.md)."""
+
+    __tablename__ = "episode_segment"
+
+    id: Mapped[intpk]
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id"), index=True)
+    category: Mapped[str] = mapped_column(String(1))
+    starts_at: Mapped[timestamp]
+    ends_at: Mapped[dt.datetime | None]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    changed_by: Mapped[str200]
+    changed_at: Mapped[timestamp]

@@ -130,7 +130,7 @@ def _sync_work_items(session, case, ready, timers) -> None:
                 task.task_spec.bpmn_id, role=assignment.role_for_lane(task.task_spec.lane),
                 form_key=props.get("formKey"), due_at=due_by_task.get(task_id),
                 clock=clock_by_task.get(task_id),
-                assignee_id=_direct_assignee(case, task.task_spec.lane))
+                assignee_id=_direct_assignee(session, case, task.task_spec.lane))
             session.add(item)
             if item.form_key == ESCALATION_FORM:
                 outbox.escalation_created(session, case, item, _missed_due(task))
@@ -152,17 +152,9 @@ def _missed_due(task) -> dt.datetime | None:
     return None
 
 
-def _direct_assignee(case, lane) -> int | None:
+def _direct_assignee(session, case, lane) -> int | None:
     """The child's allocated social worker and IRO get their own items directly."""
-    child = case.child
-    role = assignment.role_for_lane(lane)
-    if child is None:
-        return None
-    if role == "social_worker":
-        return child.social_worker_id
-    if role == "iro":
-        return child.iro_id
-    return None
+    return assignment.direct_assignee(session, case, assignment.role_for_lane(lane))
 
 
 def _stage(workflow, ready) -> str | None:

@@ -6,8 +6,10 @@ one transaction the executor frames; nothing here commits.
 
 from __future__ import annotations
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from . import audit, calendar, clock, projections, scripting, specs, store
@@ -88,7 +90,49 @@ def load_case(session, case_id: int, *, expected_revision: int | None = None):
                        f"(revision {case.revision}, not {expected_revision})")
     spec, subprocess_specs = _specs_for(session, case.spec_versions, case.process_id)
     workflow = store.loads(case.state, spec, subprocess_specs, script_engine(session))
+    refresh_facts(session, case, workflow)
     return case, workflow
+
+
+def refresh_facts(session, case: Case, workflow: BpmnWorkflow) -> dict:
+    """Put the child's facts as the record says now (and the episode's, which can be
+    corrected) into every task that is still to run, so the next gateway, condition,
+    script or timer reads them, not the copy the case started with. Completed tasks are
+    history and keep what they saw. Returns what was written."""
+    from . import child_record, episodes
+    from .models import Child, Episode
+
+    if case.child_id is None:
+        return {}
+    child = session.get(Child, case.child_id)
+    episode = session.get(Episode, case.episode_id) if case.episode_id else None
+    fresh = child_record.facts(session, child, episode)
+    if episode is not None:
+        fresh.update(episodes.episode_facts(episode))
+    for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+        if task.data:
+            task.data.update(fresh)
+            if episode is not None and episode.found_at is not None and "found_at" in task.data:
+                task.data["found_at"] = episode.found_at.astimezone(clock.UTC).isoformat()
+    return fresh
+
+
+def rearm_date_timers(workflow: BpmnWorkflow) -> int:
+    """Evaluate every waiting date timer again from its task's (refreshed) data: after a
+    correction of the times it is anchored on, its due time follows. Duration timers
+    ("PT2H" from when armed) are left as they are. Returns how many moved."""
+    moved = 0
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        definitions = [definition, *getattr(definition, "event_definitions", ())]
+        for each in definitions:
+            if isinstance(each, TimeDateEventDefinition):
+                old = task.internal_data.get("event_value")
+                new = task.workflow.script_engine.evaluate(task, each.expression)
+                if new != old:
+                    task.internal_data["event_value"] = new
+                    moved += 1
+    return moved
 
 
 def run_engine(workflow: BpmnWorkflow) -> None:

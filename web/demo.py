@@ -59,6 +59,7 @@ def load(session) -> bool:
         orgs = _organisations(session)
         users = _users(session, orgs)
         children = _children(session, orgs, users)
+    _records(session, orgs, users, children)
     _episodes(session, children, users)
     _history(session)
     return True
@@ -114,7 +115,7 @@ def _children(session, orgs, users) -> dict[str, Child]:
                       date_of_birth=dt.date(2010, 2, 20), ethnicity="White Irish",
                       legal_status="s20", responsible_org_id=orgs["lcc"].id,
                       host_org_id=orgs["wfc"].id, placement="Brook House",
-                      social_worker_id=sw, flags={"mental_health": True}),
+                      flags={"mental_health": True}),
         "dev": Child(first_name="Dev", last_name="Testcase", date_of_birth=dt.date(2012, 8, 9),
                      ethnicity="Asian British", legal_status="care_order",
                      responsible_org_id=orgs["wfc"].id, social_worker_id=sw, iro_id=iro,
@@ -125,6 +126,10 @@ def _children(session, orgs, users) -> dict[str, Child]:
                      responsible_org_id=orgs["wfc"].id, placement="Supported lodgings",
                      social_worker_id=sw, iro_id=iro,
                      flags={"subject_to_restriction": True, "uasc": True}),
+        # R11: ours, placed out of area in Lancashire; the host authority is told.
+        "gus": Child(first_name="Gus", last_name="Outofarea", date_of_birth=dt.date(2010, 9, 12),
+                     ethnicity="White British", legal_status="not_in_care",
+                     responsible_org_id=orgs["wfc"].id, flags={}),
         # R28: a third episode within 90 days opens a Stage One meeting case.
         "fay": Child(first_name="Fay", last_name="Instance", date_of_birth=dt.date(2010, 7, 1),
                      ethnicity="White British", legal_status="care_order",
@@ -134,6 +139,43 @@ def _children(session, orgs, users) -> dict[str, Child]:
     session.add_all(children.values())
     session.flush()
     return children
+
+
+# The record's dated parts (engine/child_record): (child, legal status, from, placement,
+# the authority it lies in, provider, social worker?, IRO?). Cara is Lancashire's child
+# placed here (R12, R13, R23); Gus is ours placed out of area in Lancashire (R11).
+RECORDS = [
+    ("ava", "care_order", dt.date(2024, 4, 2), "Brook House", "wfc", "brook-house", True, True),
+    ("cara", "s20", dt.date(2025, 10, 1), "Brook House", "wfc", "brook-house", False, False),
+    ("dev", "care_order", dt.date(2023, 1, 9), "Foster home, Kendal", "wfc", None, True, True),
+    ("eli", "s20", dt.date(2026, 1, 5), "Supported lodgings, Barrow", "wfc", None, True, True),
+    ("fay", "care_order", dt.date(2022, 6, 20), "Brook House", "wfc", "brook-house", True,
+     True),
+    ("gus", "care_order", dt.date(2024, 11, 4), "Hillside Children's Home, Preston", "lcc",
+     None, True, True),
+]
+
+
+def _records(session, orgs, users, children) -> None:
+    from engine.child_record import SavePeriod, SetPartnership
+
+    run(session, SetPartnership([orgs["wfc"].id, orgs["cumbria-police"].id]), SYSTEM)
+    for key, legal, since, address, where, provider, sw, iro in RECORDS:
+        child_id = children[key].id
+        run(session, SavePeriod(child_id, "legal_status", {
+            "legal_status": legal, "starts_on": since, "cin_code": "N1", "rne_code": "S"},
+            "Demo record"), SYSTEM)
+        run(session, SavePeriod(child_id, "placement", {
+            "address": address, "starts_on": since, "local_authority_id": orgs[where].id,
+            "placement_type": "K2" if provider or "Home" in address else "U6",
+            "provider_org_id": orgs[provider].id if provider else None},
+            "Demo record"), SYSTEM)
+        for role, wanted, user in (("social_worker", sw, "social.worker"),
+                                   ("iro", iro, "iro")):
+            if wanted:
+                run(session, SavePeriod(child_id, "allocation", {
+                    "role": role, "user_id": users[user].id, "starts_on": since},
+                    "Demo record"), SYSTEM)
 
 
 def _episodes(session, children, users) -> None:

@@ -5,6 +5,7 @@ from .complete import CompleteWorkItem
 from .create_child import CreateChild
 from .deliver_message import DeliverMessage, ReportFound
 from .drafts import SaveDraft
+from .episode_changes import ChangeCategory, CorrectEpisodeTimes
 from .fire_timers import FireDueTimers, FireTimers
 from .publish import PublishProcesses
 from .read_notifications import MarkNotificationsRead
@@ -21,4 +22,6 @@ __all__ = [
     "RequestStageTwo", "SaveDraft", "StartCase",
     # issue 5: the timer worker and notifications
     "FireDueTimers", "MarkNotificationsRead", "RetryCase", "SendDueReminders",
+    # issue 10: the child's record over time
+    "ChangeCategory", "CorrectEpisodeTimes",
 ]

@@ -51,3 +51,19 @@ class RecordRefusal:
     def __call__(self, ctx) -> int:
         return audit.tally(ctx.session, ctx.actor, f"refused:{self.who}", "access.refused",
                            "access", detail=self.detail)
+
+
+@dataclass
+class RecordLocationView:
+    """R43: someone opened a page or answer about a child whose location is withheld from
+    enquirers; `shown` says whether they were given it (`child.location_viewed`) or not
+    (`child.location_hidden`)."""
+
+    child_id: int
+    shown: bool
+    detail: dict = field(default_factory=dict)
+
+    def __call__(self, ctx) -> None:
+        action = "child.location_viewed" if self.shown else "child.location_hidden"
+        audit.record(ctx.session, ctx.actor, action, "child", self.child_id,
+                     child_id=self.child_id, detail=self.detail)

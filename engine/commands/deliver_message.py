@@ -13,7 +13,7 @@ from .. import episodes, runtime
 # Who may say a child has been found (R20: carers tell the police, social worker and IRO).
 from ..access import FOUND_ROLES  # noqa: E402,F401 (the role set lives there)
 from ..errors import Conflict, InvalidInput, NotFound, NotPermitted
-from ..models import Case, Episode
+from ..models import Case, Episode, EpisodeSegment
 
 # R20: where and by whom the child was found are choices, not free text, so that the
 # routing that depends on them (R42: found by the Home Office) and the figures (R45
@@ -102,6 +102,10 @@ class ReportFound:
                    # the grading, whose data ends with 'Child missing'.
                    "risk_grade": episode.risk_grade or ""}
         case = DeliverMessage(case_id, "child_found", payload)(ctx)
+        episode.not_missing = bool(self.not_missing)
+        for segment in ctx.session.scalars(select(EpisodeSegment).where(
+                EpisodeSegment.episode_id == episode.id, EpisodeSegment.ends_at.is_(None))):
+            segment.ends_at = self.found_at.astimezone(dt.UTC)
         # The Home Office route runs beside the episode and waits for the same news (R41).
         for other_id in ctx.session.scalars(select(Case.id).where(
                 Case.episode_id == episode.id, Case.process_id == "subject_to_restriction",

@@ -5,11 +5,33 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from .. import access, audit, clock, episodes, forms
+from .. import access, audit, child_record, clock, episodes, forms
 from ..access import REPORT_ROLES  # noqa: E402,F401 (the role set lives there)
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..models import Case, Child, Episode, Organisation, WorkItem
+from ..models import Case, Child, Episode, EpisodeSegment, Organisation, WorkItem
 from .start_case import start
+
+
+class EpisodeAlreadyOpen(InvalidInput):
+    """The child is already missing or away: one absence is one episode (DATA.md, DfE
+    rule 574). Carries the open episode and its case so a page can link to them."""
+
+    def __init__(self, episode: Episode, case_id: int | None):
+        since = clock.london(episode.last_seen_at).strftime("%-d %B %Y %H:%M")
+        how = "missing" if episode.category == "M" else "away from placement"
+        super().__init__(
+            f"{episode.child.full_name} is already reported {how} (since {since}); "
+            "add what you know to that episode instead of reporting again",
+            {"category": [f"Already reported {how} since {since}: open that episode"]})
+        self.episode_id = episode.id
+        self.case_id = case_id
+
+
+def open_episode(session, child_id: int) -> Episode | None:
+    """The child's episode still waiting for news of the child, if any."""
+    return session.scalar(select(Episode).where(
+        Episode.child_id == child_id, Episode.status == "open", Episode.found_at.is_(None))
+        .order_by(Episode.id.desc()).limit(1))
 
 
 @dataclass
@@ -54,15 +76,32 @@ class ReportEpisode:
             # The same report saved twice (a double submit, a retried API call): the
             # episode and everything it started exist already; start nothing again.
             return same
+        current = open_episode(ctx.session, child.id)
+        if current is not None:
+            raise EpisodeAlreadyOpen(current, ctx.session.scalar(select(Case.id).where(
+                Case.episode_id == current.id, Case.process_id == "episode")))
+        seen_on = clock.london(last_seen).date()
+        if child_record.age_on(child.date_of_birth, seen_on) >= 18:
+            raise InvalidInput("the child was 18 or over when last seen", {
+                "last_seen_at": ["The child was 18 or over when last seen: this procedure "
+                                 "is for children"]})
+        if report["category"] == "A" and \
+                child_record.legal_status_on(ctx.session, child, seen_on) == "not_in_care":
+            raise InvalidInput("away from placement is only for a looked-after child", {
+                "category": ["Away from placement is only for a child in care: report the "
+                             "child missing"]})
         episode = Episode(child_id=child.id, category=report["category"],
                           last_seen_at=last_seen, reported_at=reported, report=report,
                           reported_by_id=ctx.actor.user_id, status="open",
                           police_org_id=police_org_id, created_at=ctx.now)
         ctx.session.add(episode)
         ctx.session.flush()
+        ctx.session.add(EpisodeSegment(episode_id=episode.id, category=episode.category,
+                                       starts_at=last_seen, changed_by=ctx.actor.name,
+                                       changed_at=ctx.now))
         audit.record(ctx.session, ctx.actor, "episode.reported", "episode", episode.id,
                      child_id=child.id, detail={"category": episode.category})
-        data = episodes.case_data(child, episode)
+        data = episodes.case_data(ctx.session, child, episode)
         # R47: the child's existing safety plan is shown at intake.
         plan = latest_safety_plan(ctx.session, child.id)
         data["has_safety_plan"] = plan is not None

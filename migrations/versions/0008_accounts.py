@@ -1,7 +1,7 @@
 """accounts, sessions that end, single sign-on, the audit chain's signed head
 
 Revision ID: 0008_accounts
-Revises: 0006
+Revises: 0007_child_record
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import engine.models
 
 revision = "0008_accounts"
-down_revision = "0006"
+down_revision = "0007_child_record"
 branch_labels = None
 depends_on = None
 

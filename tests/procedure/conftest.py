@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from engine.child_record import SavePeriod
 from engine.commands import (
     CompleteWorkItem,
     FireTimers,
@@ -18,8 +19,18 @@ from engine.commands import (
     ReportFound,
 )
 from engine.commands.fire_timers import due_case_ids
+from engine.commands.report_episode import open_episode
 from engine.executor import SYSTEM, Actor, run
-from engine.models import Case, Child, Episode, Organisation, User, UserRole, WorkItem
+from engine.models import (
+    Case,
+    Child,
+    Episode,
+    Organisation,
+    PartnershipOrganisation,
+    User,
+    UserRole,
+    WorkItem,
+)
 
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 
@@ -51,6 +62,9 @@ class Procedure:
                                           kind="local_authority")
             session.add_all([self.org, self.other_org])
             session.flush()
+            # "Ours": the partnership every placement direction is judged against.
+            session.add(PartnershipOrganisation(organisation_id=self.org.id, added_by="tests",
+                                                added_at=clock.now()))
             users = {}
             for role in ROLES:
                 user = User(email=f"{role}@example.org", name=f"{role.title()} Person",
@@ -65,24 +79,51 @@ class Procedure:
 
     # children and episodes
 
-    def child(self, legal_status="care_order", flags=None, host_org=False,
-              social_worker=True, iro=True, date_of_birth=dt.date(2011, 5, 4)) -> int:
+    # Where the child is placed, seen from our partnership (engine/child_record.DIRECTIONS):
+    # in_area (ours, placed here), out_of_area (ours, placed in the other council),
+    # placed_here (the other council's child placed here); a child not in care is not
+    # placed.
+    def child(self, legal_status="care_order", flags=None, placed="in_area",
+              social_worker=None, iro=True, date_of_birth=dt.date(2011, 5, 4)) -> int:
+        theirs = placed == "placed_here"
+        if social_worker is None:  # another council's child has their social worker
+            social_worker = not theirs
         self.session.rollback()
         with self.session.begin():
             child = Child(first_name="Alex", last_name="Example", date_of_birth=date_of_birth,
-                          ethnicity="White British", legal_status=legal_status,
-                          responsible_org_id=self.org_id,
-                          host_org_id=self.other_org_id if host_org else None,
-                          placement="Foster placement", flags=flags or {},
-                          social_worker_id=self.user_ids["social_worker"] if social_worker
-                          else None,
-                          iro_id=self.user_ids["iro"] if iro else None)
+                          ethnicity="White British", legal_status="not_in_care",
+                          responsible_org_id=self.other_org_id if theirs else self.org_id,
+                          flags=flags or {})
             self.session.add(child)
             self.session.flush()
-            return child.id
+            child_id = child.id
+        since = dt.date(2025, 1, 6)
+        if legal_status != "not_in_care":
+            self.record(child_id, "legal_status", legal_status=legal_status, starts_on=since)
+            where = self.other_org_id if placed in ("out_of_area", "elsewhere") \
+                else self.org_id
+            self.record(child_id, "placement", address="Foster placement", starts_on=since,
+                        local_authority_id=where, placement_type="U6")
+        if social_worker:
+            self.record(child_id, "allocation", role="social_worker", starts_on=since,
+                        user_id=self.user_ids["social_worker"])
+        if iro and legal_status != "not_in_care":
+            self.record(child_id, "allocation", role="iro", starts_on=since,
+                        user_id=self.user_ids["iro"])
+        return child_id
 
-    def report(self, child_id: int, actor="police", **overrides) -> int:
+    def record(self, child_id: int, kind: str, reason="tests", **values):
+        """Add a dated period to the child's record through its command."""
+        self.session.rollback()
+        return run(self.session, SavePeriod(child_id, kind, values, reason), SYSTEM).id
+
+    def report(self, child_id: int, actor="police", keep_open=False, **overrides) -> int:
+        """Report an episode. One absence is one episode, so a child still missing from an
+        earlier report is first reported found (an hour after they were last seen, or
+        now), unless `keep_open`."""
         now = self.clock.now()
+        if not keep_open:
+            self.end_open_episode(child_id)
         data = example("missing_report",
                        last_seen_at=iso(now - dt.timedelta(minutes=30)),
                        reported_at=iso(now),
@@ -90,6 +131,20 @@ class Procedure:
         data.update(overrides)
         episode = run(self.session, ReportEpisode(child_id, data), self.actors[actor])
         return episode.id
+
+    def end_open_episode(self, child_id: int) -> None:
+        """Report the child's open episode (if any) found an hour after last seen, or now."""
+        self.session.rollback()
+        current = open_episode(self.session, child_id)
+        if current is not None:
+            now = self.clock.now()
+            found_at = min(current.last_seen_at + dt.timedelta(hours=1), now)
+            if found_at < current.last_seen_at:  # the test moved the clock back
+                found_at = current.last_seen_at + dt.timedelta(minutes=1)
+                self.clock.set(found_at)
+            self.session.rollback()
+            run(self.session, ReportFound(current.id, found_at, "home", "police"), SYSTEM)
+            self.clock.set(max(now, self.clock.now()) if found_at <= now else now)
 
     def episode_at(self, child_id: int, last_seen: dt.datetime, **overrides) -> int:
         """Report an episode that started at `last_seen` (reported 30 minutes later); the

@@ -83,7 +83,7 @@ def test_r22_overdue_rhi_escalates_to_team_manager_and_stays_open(proc):
 
 
 def test_r23_placing_authority_arranges_rhi_for_child_placed_here(proc):
-    episode = found_episode(proc, child=proc.child(host_org=True))
+    episode = found_episode(proc, child=proc.child(placed="placed_here"))
     to_rhi(proc, episode)
     items = proc.items(episode)
     assert "rhi" not in items

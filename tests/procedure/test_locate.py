@@ -188,7 +188,7 @@ def test_r18_recovery_order_checked_against_the_childs_legal_status(proc, legal_
 
 def test_r19_liaison_repeats_while_missing(proc):
     reported = proc.clock.now()
-    episode = proc.report(proc.child(host_org=True))
+    episode = proc.report(proc.child(placed="out_of_area"))
     item = proc.items(episode)["liaison"]
     assert (item.role, item.due_at) == ("social_worker", reported + 2 * D)
     proc.complete(episode, "liaison")

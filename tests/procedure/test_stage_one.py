@@ -247,6 +247,7 @@ def test_r28_the_same_episode_saved_twice_at_the_same_moment_starts_nothing_twic
     three_episodes(proc, child, WORKED[:2])
     last_seen = WORKED[2]
     proc.clock.set(last_seen + dt.timedelta(minutes=30))
+    proc.end_open_episode(child)
     data = example("missing_report", last_seen_at=last_seen.isoformat(),
                    reported_at=(last_seen + dt.timedelta(minutes=30)).isoformat(),
                    checks_deadline=(last_seen + dt.timedelta(hours=2)).isoformat())

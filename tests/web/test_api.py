@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -48,10 +49,11 @@ def test_no_key_or_a_bad_key_is_refused_as_problem_json(client, world, api_key):
 
 
 def test_report_an_episode_and_errors_field_by_field(client, world, api_key, fake_clock,
-                                                     session):
+                                                     session, make_child):
     headers = api_key(world.police_org, "police")
+    child = make_child(world.council, first_name="Bea")
     response = client.post("/api/v1/episodes", headers=headers,
-                           json={"child_id": world.child.id, "report": _report(fake_clock)})
+                           json={"child_id": child.id, "report": _report(fake_clock)})
     assert response.status_code == 201, response.json
     session.rollback()
     episode = session.get(Episode, response.json["episode_id"])
@@ -60,7 +62,7 @@ def test_report_an_episode_and_errors_field_by_field(client, world, api_key, fak
     del bad["clothing"]
     bad["category"] = "X"
     response = client.post("/api/v1/episodes", headers=headers,
-                           json={"child_id": world.child.id, "report": bad})
+                           json={"child_id": child.id, "report": bad})
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
     fields = {e["field"]: e["messages"] for e in response.json["errors"]}
@@ -167,7 +169,7 @@ def test_unknown_api_path_is_problem_json(client, world, api_key):
 def test_openapi_document_is_generated_from_the_routes(client, app):
     doc = client.get("/api/v1/openapi.json").json
     assert doc["openapi"].startswith("3.")
-    api_rules = {r.rule.replace("<int:", "{").replace(">", "}")
+    api_rules = {re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", r.rule)
                  for r in app.url_map.iter_rules() if r.rule.startswith("/api/v1")}
     assert api_rules == set(doc["paths"])
     assert doc["paths"]["/api/v1/work-items/{item_id}/complete"]["post"]["responses"]["422"]
@@ -195,3 +197,29 @@ def test_a_revoked_key_is_refused(client, world, api_key, session, fake_clock):
     with session.begin():
         session.query(ApiKey).one().revoked_at = fake_clock.now()
     assert client.get("/api/v1/work-items", headers=headers).status_code == 401
+
+
+def test_r2_child_record_through_the_api_with_refusals_by_field(client, world, api_key,
+                                                                 session):
+    headers = api_key(world.council, "social_worker")
+    path = f"/api/v1/children/{world.child.id}/record"
+    body = {"values": {"address": "Lakeside", "starts_on": "2026-02-01",
+                       "local_authority_id": world.council.id}, "reason": "Moved"}
+    response = client.post(f"{path}/placement", headers=headers, json=body)
+    assert response.status_code == 201, response.json
+    assert response.json["placements"][0]["address"] == "Lakeside"
+    body["values"]["starts_on"] = "2026-02-10"
+    body["values"]["ends_on"] = "2026-02-01"
+    response = client.post(f"{path}/placement", headers=headers, json=body)
+    assert response.status_code == 422
+    assert {e["field"] for e in response.json["errors"]} == {"ends_on"}
+    response = client.post(f"/api/v1/children/{world.child.id}/flags", headers=headers,
+                           json={"values": {"location_withheld": True}, "reason": "R43"})
+    assert response.status_code == 200 and response.json["location_withheld"] is True
+    session.rollback()
+    health = api_key(world.council, "health")
+    answer = client.get(path, headers=health).json
+    assert answer["placements"][0]["address"] is None
+    session.rollback()
+    outsider = api_key(world.other_council, "social_worker")
+    assert client.get(path, headers=outsider).status_code == 404

@@ -60,3 +60,22 @@ def test_demo_episode_from_report_to_rhi(client, session, published):
     assert rhi.due_at is not None  # the 72-hour clock (R22)
     session.rollback()
     assert session.get(WorkItem, grade.id).completed_by == "Pat Police"
+
+
+def test_r11_r12_demo_children_show_placed_out_of_area_and_placed_here(client, session,
+                                                                       published):
+    assert demo.load(session)
+    gus = session.query(Child).filter_by(first_name="Gus").one()
+    cara = session.query(Child).filter_by(first_name="Cara").one()
+    ava = session.query(Child).filter_by(first_name="Ava").one()
+    session.rollback()
+    _sign_in(client, "social.worker@example.org")
+    page = client.get(f"/children/{gus.id}").get_data(as_text=True)
+    assert "Placed out of area by us" in page and "Lancashire County Council" in page
+    assert "Yes, by a social worker here" in page
+    assert "Placed in our area by us" in client.get(f"/children/{ava.id}").get_data(
+        as_text=True)
+    _sign_in(client, "team.manager@example.org")
+    page = client.get(f"/children/{cara.id}/record").get_data(as_text=True)
+    assert "Placed here by another authority" in page
+    assert "Yes, by a social worker in another authority" in page

@@ -121,7 +121,7 @@ def test_child_page_shows_details_episodes_work_and_timeline(client, world, sess
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Sam Social Worker" in html  # allocated
-    assert "Ce risk" in html
+    assert "At risk of child exploitation" in html
     assert "Still missing" in html
     assert "Grade the risk" in html  # open work
     assert "Reported" in html and "Chris Carer" in html  # timeline from the audit trail

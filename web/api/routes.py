@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from engine import clock
 from engine.commands import ClaimWorkItem, CompleteWorkItem, ReportEpisode, ReportFound
+from engine.commands.access_audit import RecordLocationView
 from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
+from engine.commands.report_episode import EpisodeAlreadyOpen
 from engine.errors import (
     AlreadyClaimed,
     AlreadyCompleted,
@@ -73,6 +75,11 @@ def authenticate():
 
 @bp.errorhandler(EngineError)
 def engine_error(exc):
+    if isinstance(exc, EpisodeAlreadyOpen):
+        # One absence is one episode: say which one is open and where its case is.
+        return problem(409, str(exc), errors=exc.errors, open_episode_id=exc.episode_id,
+                       open_case=f"{bp.url_prefix}/cases/{exc.case_id}" if exc.case_id
+                       else None)
     if isinstance(exc, InvalidInput):
         return problem(422, str(exc), errors=exc.errors)
     if isinstance(exc, AlreadyCompleted):
@@ -133,7 +140,7 @@ def openapi():
               "child_id": ID, "police_org_id": ID,
               "report": {"$ref": "#/components/schemas/Form_missing_report"}}},
           response={"type": "object", "properties": {"episode_id": ID, "case_id": ID}},
-          status=201, errors=(403, 404, 422))
+          status=201, errors=(403, 404, 409, 422))
 def report_episode():
     body = _body()
     child_id = body.get("child_id")
@@ -276,3 +283,114 @@ def find_children():
     record_search([c.id for c in children], via="api", user=g.api_user)
     return jsonify({"children": [{"id": c.id, "first_name": c.first_name,
                                   "last_name": c.last_name} for c in children]})
+
+
+# --- the child's record (issue 10) ---
+
+PERIOD = {"type": "object", "properties": {
+    "id": ID, "starts_on": {"type": "string", "format": "date"},
+    "ends_on": {"type": ["string", "null"], "format": "date"}}}
+RECORD = {"type": "object", "properties": {
+    "id": ID, "first_name": {"type": "string"}, "last_name": {"type": "string"},
+    "date_of_birth": {"type": "string", "format": "date"}, "sex": {"type": "string"},
+    "ethnic_code": {"type": ["string", "null"]}, "upn": {"type": ["string", "null"]},
+    "revision": ID, "direction": {"type": "string"},
+    "open_to_social_worker": {"enum": ["here", "elsewhere", "no"]},
+    "location_withheld": {"type": "boolean"}, "flags": {"type": "object"},
+    "legal_status_periods": {"type": "array", "items": PERIOD},
+    "placements": {"type": "array", "items": PERIOD},
+    "allocations": {"type": "array", "items": PERIOD}}}
+
+
+def _record_json(session, child) -> dict:
+    from engine import child_record
+    from engine.models import Allocation, LegalStatusPeriod, Placement
+
+    from ..access import may_see_location
+
+    shown = may_see_location(session, g.api_user, child)
+
+    def rows(model, fields):
+        return [{"id": r.id, "starts_on": r.starts_on.isoformat(),
+                 "ends_on": r.ends_on.isoformat() if r.ends_on else None,
+                 **{f: getattr(r, f) for f in fields}}
+                for r in session.scalars(select(model).where(model.child_id == child.id)
+                                         .order_by(model.starts_on))]
+
+    current = child_record.summary(session, child)
+    placements = rows(Placement, ("address", "postcode", "placement_type", "provider_type",
+                                  "provider_org_id", "urn", "local_authority_id"))
+    if not shown:  # R43: withheld from enquirers
+        for row in placements:
+            row["address"] = row["postcode"] = None
+    flags = child.flags or {}
+    record_view("child", child.id, child_id=child.id, page="api")
+    if flags.get("location_withheld"):
+        run(session, RecordLocationView(child.id, shown, {"via": "api"}), _actor())
+    return {"id": child.id, "first_name": child.first_name, "last_name": child.last_name,
+            "date_of_birth": child.date_of_birth.isoformat(), "sex": child.sex,
+            "ethnic_code": child.ethnic_code, "upn": child.upn, "revision": child.revision,
+            "direction": current["direction"],
+            "open_to_social_worker": current["open_to_social_worker"],
+            "location_withheld": bool(flags.get("location_withheld")), "flags": flags,
+            "legal_status_periods": rows(LegalStatusPeriod, ("legal_status", "ls_code",
+                                                              "cin_code", "rne_code",
+                                                              "rec_code")),
+            "placements": placements,
+            "allocations": rows(Allocation, ("role", "user_id"))}
+
+
+def _visible_child(child_id: int):
+    session = get_session()
+    child = session.get(Child, child_id)
+    if child is None or not can_see_child(session, g.api_user, child_id):
+        raise NotFound(f"there is no child {child_id} you can see")
+    return session, child
+
+
+@register(bp, "/children/<int:child_id>/record", "GET",
+          "A child's record: identity, periods of care, placements, allocations, flags, "
+          "and where the child is placed seen from the partnership", response=RECORD,
+          errors=(404,))
+def read_child_record(child_id: int):
+    session, child = _visible_child(child_id)
+    return jsonify(_record_json(session, child))
+
+
+@register(bp, "/children/<int:child_id>/record/<kind>", "POST",
+          "Add (or, with period_id, change) a legal status period, placement or "
+          "allocation; kind is legal_status, placement or allocation",
+          request={"type": "object", "required": ["values"], "properties": {
+              "values": {"type": "object"}, "reason": {"type": "string"},
+              "period_id": ID, "expected_revision": ID}},
+          response=RECORD, status=201, errors=(403, 404, 409, 422))
+def save_child_period(child_id: int, kind: str):
+    from engine.child_record import SavePeriod
+
+    body = _body()
+    if not isinstance(body.get("values"), dict):
+        raise InvalidInput("values is missing", {"values": ["Give the period's values"]})
+    session, child = _visible_child(child_id)
+    run(session, SavePeriod(child.id, kind, body["values"], str(body.get("reason", "")),
+                            body.get("period_id"), body.get("expected_revision")), _actor())
+    session.rollback()
+    return jsonify(_record_json(session, session.get(Child, child.id))), 201
+
+
+@register(bp, "/children/<int:child_id>/flags", "POST",
+          "Change flags on a child's record, with why",
+          request={"type": "object", "required": ["values", "reason"], "properties": {
+              "values": {"type": "object"}, "reason": {"type": "string"},
+              "expected_revision": ID}},
+          response=RECORD, errors=(403, 404, 409, 422))
+def set_child_flags(child_id: int):
+    from engine.child_record import SetFlags
+
+    body = _body()
+    if not isinstance(body.get("values"), dict):
+        raise InvalidInput("values is missing", {"values": ["Give the flags to change"]})
+    session, child = _visible_child(child_id)
+    run(session, SetFlags(child.id, body["values"], str(body.get("reason", "")),
+                          body.get("expected_revision")), _actor())
+    session.rollback()
+    return jsonify(_record_json(session, session.get(Child, child.id)))

@@ -7,9 +7,10 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import or_, select
 
-from engine import clock
-from engine.access import REQUEST_ROLES
+from engine import child_record, clock
+from engine.access import REPORT_ROLES, REQUEST_ROLES
 from engine.commands import RequestStageTwo
+from engine.commands.report_episode import open_episode
 from engine.errors import InvalidInput
 from engine.executor import run
 from engine.models import AuditEvent, Case, Episode, User, WorkItem
@@ -17,6 +18,7 @@ from engine.models import AuditEvent, Case, Episode, User, WorkItem
 from ..access import actor, child_or_404, record_view, role_required, visible_cases
 from ..database import get_session
 from . import bp
+from .record import HISTORY_ACTIONS, _words, location_shown, may_change
 
 TIMELINE_LIMIT = 200
 # Audit actions shown on the timeline, in words; views and sign-ins are left out.
@@ -30,6 +32,7 @@ ACTIONS = {
     "work_item.reassigned": "Work reassigned",
     "message.child_found": "Reported found",
     "timers.fired": "Deadline reached",
+    **HISTORY_ACTIONS,
 }
 MEETING_NAMES = {"stage_one": "Stage One meeting", "stage_two": "Stage Two meeting",
                  "escalation": "Escalation beyond Stage Two"}
@@ -56,14 +59,20 @@ def show(child_id: int):
     meetings = session.scalars(select(Case).where(
         Case.id.in_(case_ids), Case.process_id.in_(MEETING_NAMES))
         .order_by(Case.created_at.desc())).all()
-    people = {u.id: u for u in session.scalars(select(User).where(
-        User.id.in_([i for i in (child.social_worker_id, child.iro_id) if i])))}
+    current = child_record.summary(session, child)
+    people = {u.id: u for u in session.scalars(select(User).where(User.id.in_(
+        [i for i in (current["social_worker_id"], current["iro_id"]) if i])))}
+    missing = open_episode(session, child.id)
     record_view("child", child.id, child_id=child.id, page="child")
+    shown = location_shown(session, child)
     return render_template("children/show.html", child=child, episodes=episodes,
                            cases=cases, open_work=open_work, timeline=timeline,
                            actions=ACTIONS, people=people, now=clock.now(),
                            meetings=meetings, meeting_names=MEETING_NAMES,
-                           may_request=bool(current_user.role_keys & REQUEST_ROLES))
+                           may_request=bool(current_user.role_keys & REQUEST_ROLES),
+                           current=current, words=_words(), missing=missing,
+                           may_report=bool(current_user.role_keys & REPORT_ROLES),
+                           may_change=may_change(child), location_shown=shown)
 
 
 @bp.route("/children/<int:child_id>/stage-two-request", methods=["GET", "POST"])

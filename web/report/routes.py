@@ -15,7 +15,11 @@ from engine.access import FOUND_ROLES, REPORT_ROLES
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
 from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
-from engine.commands.report_episode import latest_safety_plan
+from engine.commands.report_episode import (
+    EpisodeAlreadyOpen,
+    latest_safety_plan,
+    open_episode,
+)
 from engine.episodes import LEGAL_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.executor import run
@@ -33,6 +37,7 @@ from ..access import (
     visible_children,
 )
 from ..database import get_session
+from ..templating import london
 from . import bp
 
 FORM_KEY = "missing_report"
@@ -112,13 +117,16 @@ def report_form(child_id: int):
     if child is None or not (granted or can_see_child(session, current_user, child.id)):
         refused("child")
         abort(404)
-    values, errors = {}, {}
+    values, errors, already = {}, {}, None
     if request.method == "POST":
         values = formfields.values_from(FORM_KEY, request.form)
         data = formfields.data_from(FORM_KEY, values)
         try:
             episode = run(session, ReportEpisode(child.id, data, identified=granted),
                           actor())
+        except EpisodeAlreadyOpen as exc:
+            # One absence, one episode: point to the open one instead.
+            errors, already = exc.errors, {"message": str(exc), "case_id": exc.case_id}
         except InvalidInput as exc:
             errors = exc.errors
         else:
@@ -130,8 +138,15 @@ def report_form(child_id: int):
             return redirect(url_for("cases.show", case_id=case_id))
     record_view("child", child.id, child_id=child.id, page="report_form")
     fields = formfields.fields(FORM_KEY, values, errors)
+    if already is None and request.method == "GET":
+        current = open_episode(session, child.id)
+        if current is not None:
+            already = {"message": f"{child.first_name} is already reported missing or away "
+                                  f"(since {london(current.last_seen_at)}).",
+                       "case_id": session.scalar(select(Case.id).where(
+                           Case.episode_id == current.id, Case.process_id == "episode"))}
     return render_template("report/report_form.html", child=child, fields=fields,
-                           safety_plan=latest_safety_plan(session, child.id),
+                           already=already, safety_plan=latest_safety_plan(session, child.id),
                            errors=errors, error_order=[f["name"] for f in fields],
                            form=formfields.definition(FORM_KEY)), (400 if errors else 200)
 
