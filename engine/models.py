@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -82,6 +83,8 @@ class User(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[timestamp] = mapped_column(default=_now)
+    # New work for this person is e-mailed as well as listed in the service.
+    email_new_work: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     roles: Mapped[list[UserRole]] = relationship(
@@ -255,8 +258,12 @@ class WorkItem(Base):
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     completed_by: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # An escalation of a missed deadline: the work that is late and when it was due.
+    late_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_item.id"))
+    missed_due_at: Mapped[dt.datetime | None]
 
     case: Mapped[Case] = relationship()
+    late_item: Mapped[WorkItem | None] = relationship(remote_side="WorkItem.id")
 
 
 class Timer(Base):
