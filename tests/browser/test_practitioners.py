@@ -37,8 +37,9 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world, cons
     page.locator("#risk_of_serious_harm-2").check()  # No
     page.locator("#ce_risk_suspected-2").check()
     page.get_by_label("Searched the bedroom, accommodation, outbuildings and vehicles").check()
-    page.get_by_label("What deadline did you set for the checks?").fill("2026-03-02T09:30")
-    page.get_by_label("When was the child last seen?").fill("2026-03-02T08:45")
+    # Dates are typed in GOV.UK date inputs (day, month, year, hour, minute), not a picker.
+    fill_date(page, "checks_deadline", "2", "3", "2026", "09", "30")
+    fill_date(page, "last_seen_at", "2", "3", "2026", "08", "45")
     page.get_by_label("Where was the child last seen?").fill("Outside school")
     page.get_by_label("Who, if anyone, is the child with?").fill("Not known")
     page.get_by_label("What was the child wearing").fill("Red coat")
@@ -50,7 +51,8 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world, cons
     page.get_by_label("What is your up-to-date assessment").fill("Medium risk")
     page.get_by_role("button", name="Send the report").click()
     expect(page.get_by_text("is reported missing", exact=False).first).to_be_visible()
-    expect(page.get_by_role("heading", name="Case").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Ava Example, missing since 2 March 2026")
+           ).to_be_visible()
 
 
 def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, world,
@@ -152,3 +154,13 @@ def test_the_child_page_is_accessible(page, live_server, world, console_errors):
     assert_accessible(page)
     page.goto(f"{live_server}/cases/{world.case.id}")
     assert_accessible(page)
+
+
+def fill_date(page, name, day, month, year, hour=None, minute=None):
+    fieldset = page.locator(f"#{name}")
+    fieldset.get_by_label("Day").fill(day)
+    fieldset.get_by_label("Month").fill(month)
+    fieldset.get_by_label("Year").fill(year)
+    if hour is not None:
+        fieldset.get_by_label("Hour").fill(hour)
+        fieldset.get_by_label("Minute").fill(minute)
