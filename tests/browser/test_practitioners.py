@@ -85,10 +85,18 @@ def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, wo
 def test_r5_a_police_user_grades_the_risk(page, live_server, world, artifacts,
                                           console_errors):
     sign_in(page, live_server, world.police.email, PASSWORD)
-    page.get_by_role("link", name="Team work").click()
-    expect(page).to_have_url(re.compile(r"tab=team"))
+    # Nothing is assigned to them yet: the inbox lands on Team work, where the work is.
+    expect(page.locator("[aria-current=page]")).to_have_text("Team work")
     assert_accessible(page)
     page.screenshot(path=str(artifacts / "inbox.png"), full_page=True)
+    # At 320 px the inbox still shows each task and its due time (stacked rows).
+    page.set_viewport_size({"width": 320, "height": 900})
+    row = page.locator("#work-items tbody tr").first
+    expect(row.get_by_role("link", name="Grade the risk")).to_be_visible()
+    expect(row.locator("td[data-label=Due]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 330
+    page.screenshot(path=str(artifacts / "inbox-320px.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="Grade the risk").click()
     expect(page.get_by_role("heading", name="Grade the risk")).to_be_visible()
     assert_accessible(page)
@@ -98,9 +106,14 @@ def test_r5_a_police_user_grades_the_risk(page, live_server, world, artifacts,
     page.get_by_label("Why have you given this grade?").fill("Known exploitation risk")
     page.locator("#ce_linked").check()
     page.get_by_role("button", name="Complete").click()
-    expect(page.get_by_text("‘Grade the risk’ is complete", exact=False).first).to_be_visible()
-    page.get_by_role("link", name="Team work").click()
-    expect(page).to_have_url(re.compile(r"tab=team"))
+    # The completion page says what happens next and who does it.
+    expect(page.get_by_role("heading", name="Grade the risk is complete")).to_be_visible()
+    expect(page.locator("#next-work li").first).to_contain_text("will")
+    assert_accessible(page)
+    page.screenshot(path=str(artifacts / "completed.png"), full_page=True)
+    # Back to where they were: the Team work list.
+    page.get_by_role("button", name="Back to your work").click()
+    expect(page.locator("[aria-current=page]")).to_have_text("Team work")
     expect(page.get_by_role("link", name="Grade the risk")).to_have_count(0)
 
 
