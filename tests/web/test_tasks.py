@@ -64,7 +64,7 @@ def test_complete_runs_the_case_on(client, world, session):
     done = session.get(WorkItem, item.id)
     assert done.state == "completed" and done.completed_by == "Pat Police"
     assert done.data["risk_grade"] == "medium" and done.data["ce_linked"] is False
-    page = client.get(f"/work/{item.id}/done").get_data(as_text=True)
+    page = html.unescape(client.get(f"/work/{item.id}/done").get_data(as_text=True))
     assert "Grade the risk is complete" in page
     # What happens next: the work this completion created, who holds it, when it is due.
     created = session.scalars(select(WorkItem).where(
