@@ -1,3 +1,5 @@
+import html
+
 from sqlalchemy import select
 
 from engine.models import AuditEvent, Draft, WorkItem
