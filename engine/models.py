@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -98,6 +99,8 @@ class User(Base):
     totp_enrolled_at: Mapped[dt.datetime | None]
     # API keys' service users never sign in to pages
     is_service: Mapped[bool] = mapped_column(default=False)
+    # New work for this person is e-mailed as well as listed in the service.
+    email_new_work: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     roles: Mapped[list[UserRole]] = relationship(
@@ -294,8 +297,12 @@ class WorkItem(Base):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # the statutory clock of the deadline that bounds it (its timer's `clock`), if any
     clock: Mapped[str | None] = mapped_column(String(32))
+    # An escalation of a missed deadline: the work that is late and when it was due.
+    late_item_id: Mapped[int | None] = mapped_column(ForeignKey("work_item.id"))
+    missed_due_at: Mapped[dt.datetime | None]
 
     case: Mapped[Case] = relationship()
+    late_item: Mapped[WorkItem | None] = relationship(remote_side="WorkItem.id")
 
 
 class Timer(Base):

@@ -28,7 +28,7 @@ def sync(session, case, workflow, actor) -> None:
     timers = _waiting_timers(workflow)
     _sync_timers(session, case, timers)
     ready = workflow.get_tasks(state=TaskState.READY, manual=True)
-    _sync_work_items(session, case, ready, timers)
+    _sync_work_items(session, case, ready)
     case.stage = _stage(workflow, ready)
     if case.episode_id is not None:
         _sync_episode(session, case, workflow, actor)
@@ -107,47 +107,111 @@ def _sync_timers(session, case, timers) -> None:
         row.fired_at = now if row.state == "fired" else None
 
 
-def _sync_work_items(session, case, ready, timers) -> None:
+def _sync_work_items(session, case, ready) -> None:
     # Filter on the in-memory state too: the command may have just completed one (unflushed).
     rows = {w.task_id: w for w in session.scalars(
         select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))
         if w.state == "open"}
-    due_by_task: dict[str, dt.datetime] = {}
-    clock_by_task: dict[str, str] = {}
-    for timer, due, bounds in timers.values():
-        if bounds is not None:
-            due_by_task[bounds] = min(due, due_by_task.get(bounds, due))
-            if clock_of(timer.task_spec):
-                clock_by_task[bounds] = clock_of(timer.task_spec)
+    escalations = []
     for task in ready:
         task_id = str(task.id)
         row = rows.pop(task_id, None)
+        due = earliest_deadline(task)
         if row is None:
             props = task.task_spec.extensions.get("properties", {})
             item = WorkItem(
                 case_id=case.id, task_id=task_id, process_id=task.workflow.spec.name,
                 element_id=task.task_spec.bpmn_id, name=task.task_spec.bpmn_name or
                 task.task_spec.bpmn_id, role=assignment.role_for_lane(task.task_spec.lane),
-                form_key=props.get("formKey"), due_at=due_by_task.get(task_id),
-                clock=clock_by_task.get(task_id),
+                form_key=props.get("formKey"), due_at=due, clock=_own_clock(task),
                 assignee_id=_direct_assignee(session, case, task.task_spec.lane))
             session.add(item)
             if item.form_key == ESCALATION_FORM:
-                outbox.escalation_created(session, case, item, _missed_due(task))
-        else:
-            # A fired deadline leaves no waiting timer, but the item stays due (overdue).
-            row.due_at = due_by_task.get(task_id, row.due_at)
+                escalations.append((task, item))
+        elif due is not None:
+            # A deadline keeps bounding its work after its timer fires: it stays overdue.
+            row.due_at = due if row.due_at is None else min(row.due_at, due)
     for row in rows.values():
         # Still open here but no longer READY in the case: its scope ended (the child was
         # found, say); completing commands close their own item before this runs.
         row.state = "cancelled"
+    if escalations:
+        session.flush()  # the late work created in this same step needs its id
+    for task, item in escalations:
+        _link_escalation(session, case, task, item)
+        outbox.escalation_created(session, case, item, item.missed_due_at)
 
 
-def _missed_due(task) -> dt.datetime | None:
-    """The due time of the deadline whose timer led to this (escalation) task."""
+def _link_escalation(session, case, task, item) -> None:
+    """An escalation names the late work: the task its timer is attached to, and when
+    that was due (derived from the case, so diagrams need nothing extra)."""
+    timer_task = _timer_behind(task)
+    if timer_task is None:
+        return
+    item.missed_due_at = _due(timer_task.internal_data.get("event_value"))
+    late_task_id = _bounded_task_id(timer_task)
+    if late_task_id is not None:
+        item.late_item_id = session.scalar(select(WorkItem.id).where(
+            WorkItem.case_id == case.id, WorkItem.task_id == late_task_id))
+
+
+def deadlines_of(task) -> list[tuple[dt.datetime, object]]:
+    """Every deadline that bounds `task`, as (due, timer task): the boundary timers on it
+    and on each subprocess or call activity it runs inside, waiting or already fired. A
+    timer that fired in the very step the task appeared (a child reported 50 hours after
+    last seen: the 48-hour report is late from its first moment) counts like any other."""
+    found = []
+    current = task
+    while current is not None:
+        parent = current.parent
+        if parent is not None and isinstance(parent.task_spec, BoundaryEventSplit):
+            for sibling in parent.children:
+                if sibling is current or not _is_timer(sibling) or sibling.state not in (
+                        TaskState.WAITING, TaskState.READY, TaskState.COMPLETED):
+                    continue
+                due = _due(sibling.internal_data.get("event_value"))
+                if due is not None:
+                    found.append((due, sibling))
+        current = _enclosing_task(current)
+    return found
+
+
+def _own_clock(task) -> str | None:
+    """The statutory clock of the task's own boundary timer, not its enclosing scope's: the
+    dashboard counts each clock once, on the work it bounds."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    for sibling in parent.children:
+        if sibling is not task and _is_timer(sibling) and clock_of(sibling.task_spec):
+            return clock_of(sibling.task_spec)
+    return None
+
+
+def earliest_deadline(task) -> dt.datetime | None:
+    dues = [due for due, _ in deadlines_of(task)]
+    return min(dues) if dues else None
+
+
+def _is_timer(task) -> bool:
+    return isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+
+
+def _enclosing_task(task):
+    """The subprocess or call-activity task whose workflow `task` runs in, if any."""
+    workflow = task.workflow
+    parent_id = getattr(workflow, "parent_task_id", None)
+    parent_workflow = getattr(workflow, "parent_workflow", None)
+    if parent_id is None or parent_workflow is None:
+        return None
+    return parent_workflow.get_task_from_id(parent_id)
+
+
+def _timer_behind(task):
+    """The timer whose firing led to this (escalation) task."""
     while task is not None:
-        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
-            return _due(task.internal_data.get("event_value"))
+        if _is_timer(task):
+            return task
         task = task.parent
     return None
 

@@ -61,7 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
 
-    from . import auth, database, errors, security, templating
+    from . import auth, database, errors, labels, security, templating
 
     database.init_app(app)
     errors.init_app(app)
@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    labels.init_app(app)
 
     from .admin import bp as admin_bp
     from .api import bp as api_bp

@@ -172,8 +172,10 @@ def test_process_page_shows_the_counts_and_lists_the_cases(page, live_server, ma
     assert_accessible(page, exclude=[".sg-canvas"])
     first.click()
     page.wait_for_url(re.compile(r"/processes/simple/elements/first"))
-    assert f"Case {cases_on_simple['late'].id}" in page.inner_text("main")
-    assert f"Case {cases_on_simple['elsewhere'].id}" not in page.inner_text("main")
+    links = page.locator("main a[href^='/cases/']")
+    hrefs = [links.nth(n).get_attribute("href") for n in range(links.count())]
+    assert hrefs[0] == f"/cases/{cases_on_simple['late'].id}"  # the overdue one first
+    assert f"/cases/{cases_on_simple['elsewhere'].id}" not in hrefs
     assert errors == []
 
 

@@ -37,8 +37,9 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world, cons
     page.locator("#risk_of_serious_harm-2").check()  # No
     page.locator("#ce_risk_suspected-2").check()
     page.get_by_label("Searched the bedroom, accommodation, outbuildings and vehicles").check()
-    page.get_by_label("What deadline did you set for the checks?").fill("2026-03-02T09:30")
-    page.get_by_label("When was the child last seen?").fill("2026-03-02T08:45")
+    # Dates are typed in GOV.UK date inputs (day, month, year, hour, minute), not a picker.
+    fill_date(page, "checks_deadline", "2", "3", "2026", "09", "30")
+    fill_date(page, "last_seen_at", "2", "3", "2026", "08", "45")
     page.get_by_label("Where was the child last seen?").fill("Outside school")
     page.get_by_label("Who, if anyone, is the child with?").fill("Not known")
     page.get_by_label("What was the child wearing").fill("Red coat")
@@ -50,7 +51,8 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world, cons
     page.get_by_label("What is your up-to-date assessment").fill("Medium risk")
     page.get_by_role("button", name="Send the report").click()
     expect(page.get_by_text("is reported missing", exact=False).first).to_be_visible()
-    expect(page.get_by_role("heading", name="Case").first).to_be_visible()
+    expect(page.get_by_role("heading", name="Ava Example, missing since 2 March 2026")
+           ).to_be_visible()
 
 
 def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, world,
@@ -83,10 +85,18 @@ def test_the_report_form_keeps_input_on_a_validation_error(page, live_server, wo
 def test_r5_a_police_user_grades_the_risk(page, live_server, world, artifacts,
                                           console_errors):
     sign_in(page, live_server, world.police.email, PASSWORD)
-    page.get_by_role("link", name="Team work").click()
-    expect(page).to_have_url(re.compile(r"tab=team"))
+    # Nothing is assigned to them yet: the inbox lands on Team work, where the work is.
+    expect(page.locator("[aria-current=page]")).to_have_text("Team work")
     assert_accessible(page)
     page.screenshot(path=str(artifacts / "inbox.png"), full_page=True)
+    # At 320 px the inbox still shows each task and its due time (stacked rows).
+    page.set_viewport_size({"width": 320, "height": 900})
+    row = page.locator("#work-items tbody tr").first
+    expect(row.get_by_role("link", name="Grade the risk")).to_be_visible()
+    expect(row.locator("td[data-label=Due]")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 330
+    page.screenshot(path=str(artifacts / "inbox-320px.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("link", name="Grade the risk").click()
     expect(page.get_by_role("heading", name="Grade the risk")).to_be_visible()
     assert_accessible(page)
@@ -96,9 +106,14 @@ def test_r5_a_police_user_grades_the_risk(page, live_server, world, artifacts,
     page.get_by_label("Why have you given this grade?").fill("Known exploitation risk")
     page.locator("#ce_linked").check()
     page.get_by_role("button", name="Complete").click()
-    expect(page.get_by_text("‘Grade the risk’ is complete", exact=False).first).to_be_visible()
-    page.get_by_role("link", name="Team work").click()
-    expect(page).to_have_url(re.compile(r"tab=team"))
+    # The completion page says what happens next and who does it.
+    expect(page.get_by_role("heading", name="Grade the risk is complete")).to_be_visible()
+    expect(page.locator("#next-work li").first).to_contain_text("will")
+    assert_accessible(page)
+    page.screenshot(path=str(artifacts / "completed.png"), full_page=True)
+    # Back to where they were: the Team work list.
+    page.get_by_role("button", name="Back to your work").click()
+    expect(page.locator("[aria-current=page]")).to_have_text("Team work")
     expect(page.get_by_role("link", name="Grade the risk")).to_have_count(0)
 
 
@@ -152,3 +167,13 @@ def test_the_child_page_is_accessible(page, live_server, world, console_errors):
     assert_accessible(page)
     page.goto(f"{live_server}/cases/{world.case.id}")
     assert_accessible(page)
+
+
+def fill_date(page, name, day, month, year, hour=None, minute=None):
+    fieldset = page.locator(f"#{name}")
+    fieldset.get_by_label("Day").fill(day)
+    fieldset.get_by_label("Month").fill(month)
+    fieldset.get_by_label("Year").fill(year)
+    if hour is not None:
+        fieldset.get_by_label("Hour").fill(hour)
+        fieldset.get_by_label("Minute").fill(minute)

@@ -73,9 +73,10 @@ def test_table_shows_the_same_counts(manager):
 def test_cases_at_an_element_lists_the_visible_ones_overdue_first(manager, cases_on_simple):
     html = manager.get("/processes/simple/elements/first").get_data(as_text=True)
     late, fresh = cases_on_simple["late"].id, cases_on_simple["fresh"].id
-    assert html.index(f"Case {late}<") < html.index(f"Case {fresh}<")
-    assert f"Case {cases_on_simple['elsewhere'].id}<" not in html
+    assert html.index(f'href="/cases/{late}"') < html.index(f'href="/cases/{fresh}"')
+    assert f'href="/cases/{cases_on_simple["elsewhere"].id}"' not in html
     assert "Overdue" in html
+    assert "Cases at first" not in html  # the step's name, never its id
 
 
 def test_process_page_loads_the_viewer_with_counts_url(manager):

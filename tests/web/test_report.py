@@ -5,7 +5,11 @@ from .conftest import sign_in
 REPORT = {
     "category": "M", "risk_of_serious_harm": "no", "ce_risk_suspected": "no",
     "reasonable_checks": ["searched_home", "called_child"],
-    "checks_deadline": "2026-03-02T08:50", "last_seen_at": "2026-03-02T08:30",
+    # dates are typed in GOV.UK date inputs: day, month, year, hour, minute (London time)
+    "checks_deadline-day": "2", "checks_deadline-month": "3", "checks_deadline-year": "2026",
+    "checks_deadline-hour": "08", "checks_deadline-minute": "50",
+    "last_seen_at-day": "2", "last_seen_at-month": "3", "last_seen_at-year": "2026",
+    "last_seen_at-hour": "08", "last_seen_at-minute": "30",
     "last_seen_where": "Near the home", "with_whom": "Not known", "clothing": "Grey hoodie",
     "description": "Slim build", "photo_consent": "yes", "medical": "None known",
     "circumstances": "Did not return", "associates": "Friends in Carlisle",

@@ -1,3 +1,7 @@
+import html
+
+from sqlalchemy import select
+
 from engine.models import AuditEvent, Draft, WorkItem
 
 from .conftest import csrf_token, open_items, sign_in
@@ -57,11 +61,21 @@ def test_complete_runs_the_case_on(client, world, session):
     sign_in(client, world.police.email)
     response = client.post(f"/work/{item.id}", data=GRADE)
     assert response.status_code == 302
+    assert response.headers["Location"] == f"/work/{item.id}/done"
     session.rollback()
     done = session.get(WorkItem, item.id)
     assert done.state == "completed" and done.completed_by == "Pat Police"
     assert done.data["risk_grade"] == "medium" and done.data["ce_linked"] is False
-    assert "is complete" in client.get("/").get_data(as_text=True)
+    page = html.unescape(client.get(f"/work/{item.id}/done").get_data(as_text=True))
+    assert "Grade the risk is complete" in page
+    # What happens next: the work this completion created, who holds it, when it is due.
+    created = session.scalars(select(WorkItem).where(
+        WorkItem.case_id == item.case_id, WorkItem.state == "open",
+        WorkItem.created_at >= done.completed_at)).all()
+    assert created
+    for new in created:
+        assert new.name.lower() in page.lower()
+    assert "What happens next" in page and "team will" in page
 
 
 def test_second_person_sees_who_completed_and_keeps_their_typing(app, world, session):

@@ -7,13 +7,13 @@ from dataclasses import asdict
 
 from flask import Response, abort, jsonify, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import assignment, clock, process_page, runtime, versions
 from engine import case_diagram as positions
 from engine.access import MANAGER_ROLES
 from engine.errors import NotFound
-from engine.models import Organisation
+from engine.models import Organisation, WorkItem
 from engine.process_page import Filters
 
 from ..access import case_or_404, role_required, visible_cases
@@ -128,10 +128,14 @@ def element(process_id, element_id):
     session = get_session()
     version = _latest_or_404(session, process_id)
     filters, args = _filters()
-    rows = process_page.cases_at(session, versions.scopes(session, version), element_id,
+    scopes = versions.scopes(session, version)
+    rows = process_page.cases_at(session, scopes, element_id,
                                  clock.now(), filters, visible=visible_cases(current_user))
+    # People see the step's name (the work items carry it), never its id.
+    name = session.scalar(select(func.max(WorkItem.name)).where(
+        WorkItem.process_id.in_(scopes), WorkItem.element_id == element_id))
     return render_template("diagrams/element.html", version=version, element_id=element_id,
-                           rows=rows, args=args)
+                           element_name=name or "this step", rows=rows, args=args)
 
 
 # --- the diagram on a case's page ------------------------------------------------------

@@ -52,7 +52,7 @@ def _filtered(user, tab, filters: Filters, now: dt.datetime):
 
 
 def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
-                  now: dt.datetime):
+                  now: dt.datetime, *, count_only: bool = False):
     """One page of a tab, soonest due first and items without a deadline last, and the
     tab's total. Dated and undated items are read separately so that each read walks the
     (state, role, due_at) index in order and stops at the page, instead of sorting every
@@ -61,6 +61,8 @@ def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
     dated = conditions + [WorkItem.due_at.is_not(None)]
     undated = conditions + [WorkItem.due_at.is_(None)]
     total, dated_total = _counts(session, conditions, join_case=bool(filters.stage))
+    if count_only:
+        return [], total
     offset = (page - 1) * PAGE_SIZE
     rows = []
     if offset < dated_total:
@@ -73,8 +75,9 @@ def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
 
 def _rows(session, conditions, order, offset: int, limit: int):
     return session.execute(
-        select(WorkItem, Case.stage, Child, Episode)
+        select(WorkItem, Case, Child, Episode, User.name)
         .join(Case, WorkItem.case_id == Case.id)
+        .outerjoin(User, WorkItem.assignee_id == User.id)
         .outerjoin(Child, Case.child_id == Child.id)
         .outerjoin(Episode, Case.episode_id == Episode.id)
         .where(*conditions).order_by(*order).limit(limit).offset(offset)).all()

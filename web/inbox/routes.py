@@ -1,4 +1,5 @@
 from flask import render_template, request
+from flask import session as browser_session
 from flask_login import current_user
 
 from engine import clock
@@ -12,19 +13,33 @@ from .queries import DUE_STATES, PAGE_SIZE, Filters, overdue_counts, page_of_ite
 @bp.route("/")
 @role_required()
 def index():
-    session = get_session()
+    db = get_session()
     now = clock.now()
-    tab = request.args.get("tab") if request.args.get("tab") in ("mine", "team") else "mine"
     roles = sorted(current_user.role_keys & CASE_ROLES)
     filters = Filters(
         role=request.args.get("role") if request.args.get("role") in roles else None,
         stage=request.args.get("stage") or None,
         due=request.args.get("due") if request.args.get("due") in DUE_STATES else None)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = page_of_items(session, current_user, tab, filters, page, now)
+    tab = request.args.get("tab")
+    if tab not in ("mine", "team"):
+        tab = _tab_with_work(db, filters, now)
+    rows, total = page_of_items(db, current_user, tab, filters, page, now)
+    # Completing a piece of work brings the person back to this list, as they left it.
+    browser_session["inbox_url"] = request.full_path.rstrip("?")
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template(
         "inbox/index.html", tab=tab, rows=rows, total=total, page=page, pages=pages,
-        filters=filters, roles=roles, stages=stages(session),
-        due_states=DUE_STATES, overdue=overdue_counts(session, current_user, now),
+        filters=filters, roles=roles, stages=stages(db),
+        due_states=DUE_STATES, overdue=overdue_counts(db, current_user, now),
         has_case_role=bool(roles))
+
+
+def _tab_with_work(db, filters: Filters, now) -> str:
+    """Land on My work when something is assigned to me, else on Team work when the team
+    has something, else on My work."""
+    for tab in ("mine", "team"):
+        _, total = page_of_items(db, current_user, tab, filters, 1, now, count_only=True)
+        if total:
+            return tab
+    return "mine"

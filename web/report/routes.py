@@ -120,8 +120,8 @@ def report_form(child_id: int):
     values, errors, already = {}, {}, None
     if request.method == "POST":
         values = formfields.values_from(FORM_KEY, request.form)
-        data = formfields.data_from(FORM_KEY, values)
         try:
+            data = formfields.data_from(FORM_KEY, values)
             episode = run(session, ReportEpisode(child.id, data, identified=granted),
                           actor())
         except EpisodeAlreadyOpen as exc:

@@ -4,6 +4,7 @@ complete. Every change is an engine command; this module only reads and renders.
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask import session as browser_session
 from flask_login import current_user
 
 from engine import assignment
@@ -24,6 +25,7 @@ from .. import formfields
 from ..access import actor, can_see_case, record_view, refused, role_required
 from ..database import get_session
 from . import bp
+from .next_steps import after_completion
 
 
 def _item_or_404(session, item_id: int) -> WorkItem:
@@ -48,18 +50,25 @@ def show(item_id: int):
 
 def _render(item: WorkItem, *, values: dict, errors: dict | None = None, status: int = 200,
             draft=None, completed_by_other: bool = False, problem: str | None = None):
-    session = get_session()
+    db = get_session()
     errors = errors or {}
     fields = formfields.fields(item.form_key, values, errors) if item.form_key else []
-    assignee = session.get(User, item.assignee_id) if item.assignee_id else None
+    form = formfields.definition(item.form_key) if item.form_key else None
+    description, rules = formfields.plain(form.get("description") if form else "")
+    for f in _all_fields(fields):
+        rules += [r for r in f["rules"] if r not in rules]
+    late = item.late_item
+    late_holder = db.get(User, late.assignee_id) if late and late.assignee_id else None
+    assignee = db.get(User, item.assignee_id) if item.assignee_id else None
     candidates = []
     if current_user.role_keys & REASSIGN_ROLES and item.state == "open":
-        candidates = assignment.candidate_users(session, item.case, item.role)
+        candidates = assignment.candidate_users(db, item.case, item.role)
     return render_template(
         "tasks/show.html", item=item, case=item.case, child=item.case.child,
         episode=item.case.episode, fields=fields, errors=errors,
         error_order=[f["name"] for f in fields] + ["_form", "to_user_id", "reason"],
-        form=formfields.definition(item.form_key) if item.form_key else None,
+        form=form, description=description, rules=rules, late=late,
+        late_holder=late_holder.name if late_holder else None,
         assignee_name=assignee.name if assignee else None, draft=draft, candidates=candidates,
         completed_by_other=completed_by_other, problem=problem,
         may_act=item.state == "open" and (item.assignee_id in (None, current_user.id))
@@ -101,8 +110,31 @@ def submit(item_id: int):
         session.rollback()
         return _render(session.get(WorkItem, item.id), values=values, status=409,
                        problem=_sentence(exc) + " What you typed is below.")
-    flash(f"‘{item.name}’ is complete.", "success")
-    return redirect(url_for("inbox.index"))
+    return redirect(url_for("tasks.done", item_id=item.id))
+
+
+@bp.route("/work/<int:item_id>/done")
+@role_required()
+def done(item_id: int):
+    """After completing: what happens next and who does it, then back to the list."""
+    item = _item_or_404(get_session(), item_id)
+    if item.state != "completed":
+        return redirect(url_for("tasks.show", item_id=item.id))
+    return render_template("tasks/done.html", item=item, case=item.case,
+                           child=item.case.child, steps=after_completion(get_session(), item),
+                           back=_inbox_url())
+
+
+def _inbox_url() -> str:
+    url = browser_session.get("inbox_url") or ""
+    return url if url.startswith("/") and not url.startswith("//") else url_for("inbox.index")
+
+
+def _all_fields(fields):
+    for f in fields:
+        yield f
+        for option in f["options"]:
+            yield from _all_fields(option["reveals"])
 
 
 @bp.route("/work/<int:item_id>/claim", methods=["POST"])
