@@ -10,6 +10,7 @@ from engine.commands import ClaimWorkItem, CompleteWorkItem, ReportEpisode, Repo
 from engine.errors import (
     AlreadyClaimed,
     AlreadyCompleted,
+    CaseFailed,
     Conflict,
     EngineError,
     InvalidInput,
@@ -64,6 +65,10 @@ def authenticate():
 
 @bp.errorhandler(EngineError)
 def engine_error(exc):
+    if isinstance(exc, CaseFailed):
+        from ..errors import _case_failed
+
+        return _case_failed(exc)
     if isinstance(exc, InvalidInput):
         return problem(422, str(exc), errors=exc.errors)
     if isinstance(exc, AlreadyCompleted):
@@ -123,7 +128,7 @@ def openapi():
               "child_id": ID, "police_org_id": ID,
               "report": {"$ref": "#/components/schemas/Form_missing_report"}}},
           response={"type": "object", "properties": {"episode_id": ID, "case_id": ID}},
-          status=201, errors=(403, 404, 422))
+          status=201, errors=(403, 404, 409, 422))
 def report_episode():
     body = _body()
     child_id = body.get("child_id")
