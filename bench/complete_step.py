@@ -3,7 +3,8 @@
 For the first step of the episode diagram (the police grade the risk), on SQLite:
 - through the engine: load the case, check the revision, complete, run, save state and
   projections and audit, commit;
-- raw: the same step on an in-memory workflow, plus a state-only serialize.
+- raw: the same step done with SpiffWorkflow alone: load the state-only JSON, complete,
+  run, serialize.
 Prints the median and p95 of each and their ratio. Not a test: nothing fails on a time.
 """
 
@@ -47,7 +48,7 @@ def main():
             engine_times, form = bench_engine(session)
         raw_times = bench_raw(form)
     report("engine (load, complete, save, commit)", engine_times)
-    report("raw SpiffWorkflow + state-only serialize", raw_times)
+    report("raw SpiffWorkflow load + complete + run + serialize", raw_times)
     ratio = statistics.median(engine_times) / statistics.median(raw_times)
     print(f"ratio of medians: {ratio:.2f}x (target: at most 3x)")
 
@@ -56,16 +57,19 @@ def bench_engine(session):
     from engine.commands import PublishProcesses
 
     run(session, PublishProcesses(specs.read_directory(ROOT / "processes")), SYSTEM)
+    # One child per run: a child has one episode at a time, and the same report saved again
+    # is the same episode (it starts nothing twice), so one child would give one item.
     with session.begin():
         org = Organisation(code="bench", name="Bench Council", kind="local_authority")
         session.add(org)
         session.flush()
-        child = Child(first_name="Bench", last_name="Child", date_of_birth=dt.date(2012, 1, 1),
-                      responsible_org_id=org.id, flags={})
-        session.add(child)
+        children = [Child(first_name="Bench", last_name=f"Child {n}",
+                          date_of_birth=dt.date(2012, 1, 1), responsible_org_id=org.id,
+                          flags={}) for n in range(RUNS)]
+        session.add_all(children)
     report_data = forms.load("missing_report")["example"]
     items = []
-    for _ in range(RUNS):
+    for child in children:
         episode = run(session, ReportEpisode(child.id, report_data), SYSTEM)
         items.append(session.scalar(select(WorkItem.id).join(Case)
                                     .where(Case.episode_id == episode.id,
@@ -102,9 +106,11 @@ def bench_raw(form):
         workflow.task_tree.data.update(data)
         workflow.data.update(data)
         workflow.do_engine_steps()
+        state = store.dumps(workflow)
+        start = time.perf_counter()
+        workflow = store.loads(state, spec, subprocess_specs, engine)
         task = next(t for t in workflow.get_tasks(state=TaskState.READY, manual=True)
                     if t.task_spec.bpmn_id == FIRST_STEP)
-        start = time.perf_counter()
         task.data.update(form)
         task.run()
         workflow.do_engine_steps()

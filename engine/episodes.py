@@ -44,6 +44,8 @@ def case_data(child: Child, episode: Episode) -> dict:
         "reported_at": episode.reported_at.astimezone(dt.UTC).isoformat(),
         "child_age": age_on(child.date_of_birth, episode.last_seen_at.date()),
         "in_care": child.legal_status != "not_in_care",
+        # R18: a recovery order needs a care order or EPO (PLAN interface 1).
+        "legal_status": child.legal_status,
         "ce_risk": bool(flags.get("ce_risk")),
         "open_to_social_worker": open_to_social_worker(child),
         "placed_out_of_area": placed_elsewhere,
@@ -51,6 +53,8 @@ def case_data(child: Child, episode: Episode) -> dict:
         "child_protection_plan": bool(flags.get("child_protection_plan")),
         "subject_to_restriction": bool(flags.get("subject_to_restriction")),
         "risk_of_serious_harm": bool(report.get("risk_of_serious_harm")),
+        # R3, R5: the reporter's suspicion of child exploitation (PLAN interface 1).
+        "ce_risk_suspected": bool(report.get("ce_risk_suspected")),
         "uasc": bool(flags.get("uasc")),
         "migrant": bool(flags.get("migrant")),
         "looked_after_days": looked_after_days(child, episode),
@@ -77,8 +81,8 @@ REVIEW_PROCESSES = ("stage_two", "escalation")
 
 def judgement_factors(child: Child, episode: Episode) -> list[str]:
     """The R29 factors known for this episode. Missing over 24 hours is known once the
-    child is found; injury and being a victim of crime come from the interviews and are
-    for the team manager to weigh (not counted here)."""
+    child is found; injured and victim of crime once the police record them in the
+    prevention interview (read from that work item's stored answers)."""
     flags = child.flags or {}
     factors = []
     if age_on(child.date_of_birth, episode.last_seen_at.date()) < 12:
@@ -89,7 +93,27 @@ def judgement_factors(child: Child, episode: Episode) -> list[str]:
     if episode.found_at is not None and episode.found_at - episode.last_seen_at > dt.timedelta(
             hours=24):
         factors.append("missing_over_24_hours")
+    factors += _interview_factors(episode)
     return factors
+
+
+# R29: answers of the prevention interview (forms/prevention_interview.json) that are
+# judgement factors.
+INTERVIEW_FACTORS = {"injured": "injured", "victim_of_crime": "victim_of_crime"}
+
+
+def _interview_factors(episode: Episode) -> list[str]:
+    from sqlalchemy.orm import object_session
+
+    session = object_session(episode)
+    if session is None or episode.id is None:
+        return []
+    answers = session.scalars(select(WorkItem.data).join(Case, WorkItem.case_id == Case.id)
+                              .where(Case.episode_id == episode.id,
+                                     WorkItem.element_id == "prevention_interview",
+                                     WorkItem.state == "completed")).all()
+    return [factor for key, factor in INTERVIEW_FACTORS.items()
+            if any((data or {}).get(key) for data in answers)]
 
 
 def recount(ctx, child: Child, episode: Episode):

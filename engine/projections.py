@@ -174,11 +174,24 @@ def _sync_episode(session, case, workflow, actor) -> None:
     if found_at and episode.found_at is None:
         episode.found_at = _due(found_at)
         found = data.get("found") or {}
-        episode.found_where = found.get("found_where")
+        episode.found_where = _found_words(found)
         episode.found_by = found.get("found_by")
     if workflow.completed and episode.status != "closed":
         episode.status = "closed"
         episode.closed_at = clock.now()
+
+
+def _found_words(found: dict) -> str | None:
+    """Where the child was found, in words for the episode's pages: the choice (R20) and the
+    place typed beside it."""
+    from .commands.deliver_message import FOUND_WHERE
+
+    choice = found.get("found_where")
+    words = FOUND_WHERE.get(choice, choice)
+    detail = found.get("found_where_detail")
+    if words and detail:
+        return f"{words}: {detail}"[:500]
+    return words or detail or None
 
 
 def _latest_facts(workflow, keys) -> dict[str, tuple]:

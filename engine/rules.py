@@ -1,4 +1,4 @@
-"""Traceability: which diagram elements and which tests cite each rule (R1..R46).
+"""Traceability: which diagram elements and which tests cite each rule (R1..R46, R47+).
 
 Diagrams cite rules in element documentation (BPMN `documentation`, DMN `description`)
 and in the `rules` property of user tasks; a range such as "R14-R19" cites every rule in
@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import specs
+from . import rule_ids, specs
 
-ALL_RULES = range(1, 47)
-# Every rule up to R44 must be implemented and tested; R45 and R46 are reporting duties.
-REQUIRED_RULES = range(1, 45)
+ALL_RULES = rule_ids.ALL_RULES
+# Every rule up to R44, and every R47+ duty (docs/rules-extra.md), must be implemented and
+# tested; R45 and R46 are reporting duties.
+REQUIRED_RULES = rule_ids.REQUIRED_RULES
 
 _CITATION = re.compile(r"\bR(\d{1,2})(?:\s*[-\u2013]\s*R?(\d{1,2}))?\b")
 _TEST_NAME_RULE = re.compile(r"(?:^|_)r(\d{1,2})(?=_|$)")
@@ -40,7 +41,7 @@ def cited_rules(text: str) -> set[int]:
     for first, last in _CITATION.findall(text or ""):
         low = int(first)
         high = int(last) if last else low
-        if high < low or high - low > 46:
+        if high < low or high - low > rule_ids.LAST_RULE:
             high = low
         found.update(n for n in range(low, high + 1) if n in ALL_RULES)
     return found

@@ -371,6 +371,16 @@ def diagram_helpers(calendar: WorkingCalendar) -> dict[str, Callable]:
             return True
         return not OFFICE_OPENS <= local.time() < OFFICE_CLOSES
 
+    def sg_out_of_hours_from(when) -> str:
+        # R10 is judged when the sharing is due: the first moment at or after `when`
+        # that is out of hours (`when` itself if it already is), so a report made at
+        # 16:55 and not yet shared goes to the EDT at 17:00.
+        if sg_out_of_hours(when):
+            return iso(to_utc(when))
+        local = clock.london(to_utc(when))
+        return iso(local.replace(hour=OFFICE_CLOSES.hour, minute=OFFICE_CLOSES.minute,
+                                 second=0, microsecond=0))
+
     def sg_age_on(dob, when) -> int:
         born, on = to_date(dob), to_date(when)
         # Someone born on 29 February is a year older on 1 March in other years.
@@ -382,6 +392,7 @@ def diagram_helpers(calendar: WorkingCalendar) -> dict[str, Callable]:
         "sg_days_after": sg_days_after,
         "sg_working_days_after": sg_working_days_after,
         "sg_out_of_hours": sg_out_of_hours,
+        "sg_out_of_hours_from": sg_out_of_hours_from,
         "sg_age_on": sg_age_on,
     }
 

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from . import assignment, forms, hazards, scripting
+from . import assignment, forms, hazards, rule_ids, scripting
 from .errors import DiagramProblems, InvalidDiagram
 from .notifications import reminders
 from .store import spec_registry
@@ -37,7 +37,7 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 RULE_ID = re.compile(r"\bR(\d{1,2})\b")
-KNOWN_RULES = {f"R{n}" for n in range(1, 47)}
+KNOWN_RULES = rule_ids.KNOWN_RULES  # R1-R46 and the R47+ duties (docs/rules-extra.md)
 
 
 

@@ -131,18 +131,18 @@ def _episodes(session, children, users) -> None:
     report(children["ava"], 30)
     found = report(children["cara"], 20, category="A")
     _fire_due(session)
-    run(session, ReportFound(found.id, now - dt.timedelta(hours=2), "Carlisle bus station",
-                             "Police"), SYSTEM)
+    run(session, ReportFound(found.id, now - dt.timedelta(hours=2), "public_place",
+                             "police", found_where_detail="Carlisle bus station"), SYSTEM)
     closed = report(children["dev"], 100)
-    run(session, ReportFound(closed.id, now - dt.timedelta(hours=90), "Home address",
-                             "Carer"), SYSTEM)
+    run(session, ReportFound(closed.id, now - dt.timedelta(hours=90), "home",
+                             "parent_or_carer"), SYSTEM)
     _fire_due(session)
     _finish(session, closed.id)
     report(children["eli"], 50)
     for days_ago in (40, 20, 3):
         repeat = report(children["fay"], days_ago * 24)
         run(session, ReportFound(repeat.id, now - dt.timedelta(days=days_ago, hours=-6),
-                                 "Friend's house", "Police"), SYSTEM)
+                                 "friend_or_relative", "police"), SYSTEM)
     _fire_due(session)
 
 

@@ -6,7 +6,7 @@ from uuid import UUID
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete
 
-from .. import forms, runtime
+from .. import forms, runtime, task_actions
 from ..errors import Conflict
 from ..models import Draft, WorkItem
 from .claim import check_may_act, open_item
@@ -39,6 +39,11 @@ class CompleteWorkItem:
         item.data = data
         # Drafts of a completed item would only mislead.
         ctx.session.execute(delete(Draft).where(Draft.work_item_id == item.id))
+        # Flags on the child's record, meetings chosen, recounts (R13, R25, R27, R29).
+        task_actions.after_completion(ctx, case, workflow, task)
         runtime.save_case(ctx.session, case, workflow, ctx.actor, "work_item.completed",
                           {"work_item": item.id, "element": item.element_id})
+        # A child reported found from a review (R6, R20).
+        task_actions.after_save(ctx, case, workflow, task)
         return item
+

@@ -16,6 +16,27 @@ from ..models import Case, Episode
 FOUND_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "iro",
                          "edt", "home_office"})
 
+# R20: where and by whom the child was found are choices, not free text, so that the
+# routing that depends on them (R42: found by the Home Office) and the figures (R45
+# "where children are found") do not depend on spelling. Values -> words for people.
+FOUND_BY = {
+    "police": "Police",
+    "local_authority": "Local authority or social worker",
+    "home_office": "Home Office",
+    "parent_or_carer": "Parent or carer",
+    "returned_themselves": "Returned by themselves",
+    "other": "Someone else",
+}
+FOUND_WHERE = {
+    "home": "Home",
+    "placement": "Their placement",
+    "friend_or_relative": "With a friend or relative",
+    "public_place": "A public place",
+    "other_address": "Another address",
+    "outside_area": "Outside the area",
+    "other": "Somewhere else",
+}
+
 
 @dataclass
 class DeliverMessage:
@@ -47,6 +68,8 @@ class ReportFound:
     found_where: str = ""
     found_by: str = ""
     not_missing: bool = False
+    # the address or place in words, beside the choice (optional)
+    found_where_detail: str = ""
 
     def __call__(self, ctx) -> Case:
         if not (ctx.actor.is_system or ctx.actor.roles & FOUND_ROLES):
@@ -63,11 +86,22 @@ class ReportFound:
         if self.found_at > ctx.now:
             raise InvalidInput("the time found is in the future",
                                {"found_at": ["Time found must be in the past"]})
+        problems = {}
+        if self.found_where not in FOUND_WHERE:
+            problems["found_where"] = ["Select where the child was found"]
+        if self.found_by not in FOUND_BY:
+            problems["found_by"] = ["Select who found the child or who they returned to"]
+        if problems:
+            raise InvalidInput("say where and by whom the child was found", problems)
         case_id = ctx.session.query(Case.id).filter(
             Case.episode_id == episode.id, Case.process_id == "episode").scalar()
         payload = {"found_at": self.found_at.astimezone(dt.UTC).isoformat(),
                    "found_where": self.found_where, "found_by": self.found_by,
-                   "not_missing": self.not_missing}
+                   "found_where_detail": self.found_where_detail.strip(),
+                   "not_missing": self.not_missing,
+                   # R35: health is told about a high-risk child; the grade was set in
+                   # the grading, whose data ends with 'Child missing'.
+                   "risk_grade": episode.risk_grade or ""}
         case = DeliverMessage(case_id, "child_found", payload)(ctx)
         # The Home Office route runs beside the episode and waits for the same news (R41).
         for other_id in ctx.session.scalars(select(Case.id).where(

@@ -7,11 +7,14 @@ from sqlalchemy import select
 
 from .. import audit, clock, episodes, forms
 from ..errors import InvalidInput, NotFound, NotPermitted
-from ..models import Child, Episode, Organisation
+from ..models import Case, Child, Episode, Organisation, WorkItem
 from .start_case import start
 
-# Who may report a child missing: carers and providers, the police, and children's services.
-REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "edt"})
+# Who may report a child missing: carers and providers, the police, children's services,
+# and the Home Office, which often knows first that a child subject to immigration
+# restriction has gone (R38).
+REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "edt",
+                          "home_office"})
 
 
 @dataclass
@@ -59,6 +62,10 @@ class ReportEpisode:
         audit.record(ctx.session, ctx.actor, "episode.reported", "episode", episode.id,
                      child_id=child.id, detail={"category": episode.category})
         data = episodes.case_data(child, episode)
+        # R47: the child's existing safety plan is shown at intake.
+        plan = latest_safety_plan(ctx.session, child.id)
+        data["has_safety_plan"] = plan is not None
+        data["existing_safety_plan"] = (plan or {}).get("safety_plan", "")
         start(ctx, "episode", data, child_id=child.id, episode_id=episode.id)
         # Beside the episode: the risks every episode considers (R43, R44) and, for a
         # child subject to immigration restriction, the Home Office route (R37-R42).
@@ -79,6 +86,19 @@ class ReportEpisode:
         forces = ctx.session.scalars(select(Organisation.id)
                                      .where(Organisation.kind == "police").limit(2)).all()
         return forces[0] if len(forces) == 1 else None
+
+
+def latest_safety_plan(session, child_id: int) -> dict | None:
+    """R47: the child's latest safety plan (written with the child at a Stage One or Stage
+    Two meeting, form `safety_plan`): its answers with `agreed_at`, or None."""
+    row = session.execute(
+        select(WorkItem.data, WorkItem.completed_at).join(Case, WorkItem.case_id == Case.id)
+        .where(Case.child_id == child_id, WorkItem.form_key == "safety_plan",
+               WorkItem.state == "completed")
+        .order_by(WorkItem.completed_at.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return {**(row.data or {}), "agreed_at": row.completed_at}
 
 
 def _instant(value: str, field_name: str) -> dt.datetime:

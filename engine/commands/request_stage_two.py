@@ -32,14 +32,11 @@ class RequestStageTwo:
         if not (self.reason or "").strip():
             raise InvalidInput("give the reason for the request",
                                {"reason": ["Enter why a Stage Two meeting is needed"]})
+        # R33: a request is never refused here, even for a child with no recorded
+        # episodes: the Service Manager decides, and a refusal goes to the partnership's
+        # escalation policy. The count is shown to them.
         episodes = ctx.session.scalar(select(func.count(Episode.id)).where(
             Episode.child_id == child.id))
-        if not episodes:
-            raise InvalidInput(
-                "the request is refused: the child has no recorded missing or away episodes, "
-                "and a Stage Two meeting reviews repeat episodes (R31)",
-                {"reason": ["Record the child's episodes before asking for a Stage Two "
-                            "meeting"]})
         existing = ctx.session.scalar(select(Case).where(
             Case.child_id == child.id, Case.process_id == "stage_two",
             Case.status == "running"))
@@ -47,5 +44,6 @@ class RequestStageTwo:
             return existing
         return start(ctx, "stage_two", {"child_id": child.id, "trigger": "request",
                                         "trigger_rule": "R31", "request_reason": self.reason,
-                                        "requested_by": ctx.actor.name},
+                                        "requested_by": ctx.actor.name,
+                                        "episodes_recorded": episodes},
                      child_id=child.id)

@@ -58,7 +58,7 @@ RULES = [
      '<bpmn:callActivity id="call_nowhere" calledElement="nowhere" />'
      '<bpmn:sequenceFlow id="f6" sourceRef="call_nowhere" targetRef="end" />',
      "call_nowhere", "'nowhere'"),
-    ("unknown-rule-id", "R5: a test task.", "R47: a test task.", "first", "R47"),
+    ("unknown-rule-id", "R5: a test task.", "R99: a test task.", "first", "R99"),
     ("unknown-rule-id-property", '<spiffworkflow:property name="formKey" value="note" />',
      '<spiffworkflow:property name="formKey" value="note" />'
      '<spiffworkflow:property name="rules" value="R5, R99" />', "first", "'R99'"),

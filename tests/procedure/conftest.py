@@ -122,6 +122,8 @@ class Procedure:
 
     def found(self, episode_id: int, found_at=None, actor="police", **kw):
         found_at = found_at or self.clock.now()
+        kw.setdefault("found_where", "home")
+        kw.setdefault("found_by", "police")
         run(self.session, ReportFound(episode_id, found_at, **kw), self.actors[actor])
 
     # reading

@@ -4,54 +4,65 @@ import datetime as dt
 
 from tests.conftest import london
 
-LOCATE = {"review_risk": ("police", None), "legal_routes": ("social_worker", None),
-          "liaison": ("social_worker", None), "iro_contact": ("iro", None)}
+H = dt.timedelta(hours=1)
+D = dt.timedelta(days=1)
 
 
 def test_whole_episode_report_to_closed(proc):
     last_seen = london(2026, 3, 2, 3, 0)
     reported = proc.clock.now()  # Monday 09:00
-    ntk = ("team_manager", last_seen + dt.timedelta(hours=48))
+    ntk = ("team_manager", last_seen + 48 * H)
+    lead_member = ("service_manager", last_seen + 7 * D)
+    locate = {"legal_routes": ("social_worker", None),
+              "liaison": ("social_worker", reported + 2 * D),
+              "iro_contact": ("iro", reported + D),
+              "daily_contact": ("social_worker", reported + D),
+              "early_strategy_meeting": ("social_worker", reported + 24 * H),
+              "need_to_know_report": ntk, "notify_lead_member": lead_member}
+    share = {"publicity_decision": ("police", None),
+             "mach_review": ("mach", london(2026, 3, 2, 17, 0)),
+             "notifications": ("social_worker", None)}
     episode = proc.report(proc.child(), last_seen_at=last_seen.isoformat())
-    assert proc.summary(episode) == {**LOCATE, "grade_risk": ("police", None),
-                                     "action_plan": ("social_worker", None),
-                                     "need_to_know_report": ntk}
+    assert proc.summary(episode) == {**locate, **share,
+                                     "grade_risk": ("police", reported + H),
+                                     "action_plan": ("social_worker", reported + H)}
 
     proc.complete(episode, "grade_risk")
-    assert proc.summary(episode) == {**LOCATE, "action_plan": ("social_worker", None),
-                                     "need_to_know_report": ntk,
-                                     "publicity_decision": ("police", None),
-                                     "mach_review": ("mach", None),
-                                     "notifications": ("social_worker", None)}
     assert proc.episode(episode).risk_grade == "medium"
-
-    for element in ("notifications", "mach_review", "publicity_decision"):
+    for element in (*share, "action_plan", "need_to_know_report", "notify_lead_member"):
         proc.complete(episode, element)
-    proc.complete(episode, "action_plan")
-    assert proc.summary(episode) == {**LOCATE, "need_to_know_report": ntk,
-                                     "daily_contact": ("social_worker", None)}
+    locate = {k: v for k, v in locate.items()
+              if k not in ("need_to_know_report", "notify_lead_member")}
+    assert proc.summary(episode) == locate
 
-    proc.set(reported + dt.timedelta(hours=24))
+    proc.set(reported + 24 * H)
     assert "strategy_meeting" not in proc.items(episode)
     proc.advance(seconds=1)
-    assert proc.summary(episode) == {**LOCATE, "need_to_know_report": ntk,
-                                     "daily_contact": ("social_worker", None),
-                                     "strategy_meeting": (
-                                         "social_worker", reported + dt.timedelta(hours=48))}
+    after_a_day = proc.summary(episode)
+    assert after_a_day["strategy_meeting"] == ("social_worker", reported + 48 * H)
+    assert after_a_day["police_strategy_meeting"] == ("police", reported + 48 * H)
+    assert after_a_day["review_risk"] == ("police", reported + 26 * H)
+    assert "early_strategy_meeting" not in after_a_day
 
-    proc.complete(episode, "strategy_meeting")
-    proc.complete(episode, "need_to_know_report")
-    assert proc.items(episode)["notify_lead_member"].due_at == last_seen + dt.timedelta(days=7)
+    for element in ("strategy_meeting", "police_strategy_meeting", "review_risk"):
+        proc.complete(episode, element)
 
     found_at = proc.clock.now()
-    proc.found(episode, found_at=found_at, found_where="Friend's flat", found_by="PC Smith")
-    assert proc.summary(episode) == {"record_found": ("police", None)}
+    proc.found(episode, found_at=found_at, found_where="friend_or_relative", found_by="police")
+    rhi_due = found_at + 72 * H
+    plans_due = london(2026, 3, 10, 23, 59) + dt.timedelta(seconds=59)  # 5 working days
+    # R22: the RHI clock runs from found, beside the record of who was told (R20); R35:
+    # the plans after the episode are due too
+    assert proc.summary(episode) == {"record_found": ("police", None),
+                                     "prevention_interview": ("police", None),
+                                     "rhi": ("rhi_worker", rhi_due),
+                                     "update_child_plan": ("social_worker", plans_due),
+                                     "update_trigger_plan": ("police", plans_due)}
     assert proc.episode(episode).found_at == found_at
+    proc.complete(episode, "update_child_plan", process="episode")
+    proc.complete(episode, "update_trigger_plan")
 
     proc.complete(episode, "record_found")
-    rhi_due = found_at + dt.timedelta(hours=72)
-    assert proc.summary(episode) == {"prevention_interview": ("police", None),
-                                     "rhi": ("rhi_worker", rhi_due)}
     proc.complete(episode, "prevention_interview")
     assert proc.summary(episode) == {"rhi": ("rhi_worker", rhi_due)}
 
@@ -71,3 +82,21 @@ def test_whole_episode_report_to_closed(proc):
     ep = proc.episode(episode)
     assert (ep.status, ep.closed_at) == ("closed", proc.clock.now())
     assert proc.case(episode).status == "completed"
+
+
+def test_r26_r7_episode_stays_open_until_the_sharing_is_done(proc):
+    """R26 with R7-R13: finalising the report does not throw away sharing work still
+    open; the episode closes once that is done too."""
+    episode = proc.report(proc.child())
+    proc.found(episode)
+    for _ in range(40):
+        items = set(proc.items(episode)) - {"mach_review", "edt_share"}
+        if not items:
+            break
+        proc.complete(episode, sorted(items)[0])
+    assert "mach_review" in proc.items(episode)
+    assert proc.episode(episode).status == "open"
+    proc.complete(episode, "mach_review")
+    for element in proc.items(episode):
+        proc.complete(episode, element)
+    assert proc.episode(episode).status == "closed"

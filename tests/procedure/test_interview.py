@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from tests.conftest import london
 
 
@@ -30,11 +32,23 @@ def finish(proc, episode, **forms):
 
 
 def test_r20_found_records_when_where_by_whom(proc):
-    episode = found_episode(proc, found_where="Carlisle bus station", found_by="PC Smith")
+    episode = found_episode(proc, found_where="public_place",
+                            found_where_detail="Carlisle bus station", found_by="home_office")
     ep = proc.episode(episode)
     assert ep.found_at == proc.clock.now()
-    assert (ep.found_where, ep.found_by) == ("Carlisle bus station", "PC Smith")
+    assert (ep.found_where, ep.found_by) == ("A public place: Carlisle bus station",
+                                             "home_office")
     assert proc.items(episode)["record_found"].role == "police"
+
+
+def test_r20_where_and_by_whom_are_required_choices(proc):
+    from engine.errors import InvalidInput
+
+    episode = proc.report(proc.child())
+    with pytest.raises(InvalidInput) as refused:
+        proc.found(episode, found_where="", found_by="PC Smith")
+    assert set(refused.value.errors) == {"found_where", "found_by"}
+    assert proc.episode(episode).found_at is None
 
 
 def test_r21_prevention_interview_unless_not_missing(proc):

@@ -5,10 +5,12 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from engine.models import RiskAssessment
+from engine.errors import InvalidInput, NotPermitted
+from engine.models import AuditEvent, Child, RiskAssessment
 from tests.conftest import london
 
 H = dt.timedelta(hours=1)
+MIN = dt.timedelta(minutes=1)
 
 
 def test_r1_category_missing_and_away_start_an_episode(proc):
@@ -67,7 +69,7 @@ def test_r5_grade_change_at_locate_review_is_recorded(proc):
     child = proc.child()
     episode = proc.report(child)
     proc.complete(episode, "grade_risk", risk_grade="medium")
-    proc.clock.advance(hours=3)
+    proc.advance(hours=24, seconds=1)  # the first daily review opens
     proc.complete(episode, "review_risk", risk_grade="high",
                   risk_change_reason="Seen with older males")
     items = proc.items(episode)
@@ -104,8 +106,6 @@ def test_r6_still_missing_at_review_is_regraded_not_low(proc):
     proc.complete(episode, "low_risk_review", child_still_missing=True)
     assert proc.items(episode)["regrade_risk"].role == "police"
     # the regrade form offers high or medium only
-    from engine.errors import InvalidInput
-
     with pytest.raises(InvalidInput):
         proc.complete(episode, "regrade_risk", risk_grade="low")
     proc.complete(episode, "regrade_risk", risk_grade="high")
@@ -116,42 +116,140 @@ def test_r6_still_missing_at_review_is_regraded_not_low(proc):
 def test_r7_notifications_for_the_social_worker(proc):
     child = proc.child()
     episode = proc.report(child)
-    proc.complete(episode, "grade_risk")
+    # R7: the who-is-told record opens with the report, before any grading
     item = proc.items(episode)["notifications"]
     assert item.role == "social_worker"
     assert item.assignee_id == proc.user_ids["social_worker"]
 
 
-def test_r8_mach_reviews_every_report(proc):
+@pytest.mark.parametrize("told,reason", [("police_told", "police_not_told_reason"),
+                                         ("responsible_authority_told",
+                                          "authority_not_told_reason"),
+                                         ("iro_told", "iro_not_told_reason")])
+def test_r7_each_party_not_told_needs_a_reason(proc, told, reason):
+    episode = proc.report(proc.child())
+    with pytest.raises(InvalidInput) as refused:
+        proc.complete(episode, "notifications", **{told: False})
+    assert reason in refused.value.errors
+    proc.complete(episode, "notifications", **{told: False, reason: "Not reachable yet"})
+    done = proc.items(episode, state="completed")["notifications"]
+    assert done.data[told] is False and done.data[reason] == "Not reachable yet"
+
+
+def test_r8_mach_review_opens_with_the_report_before_grading(proc):
     child = proc.child(social_worker=False)
     episode = proc.report(child)
-    proc.complete(episode, "grade_risk")
-    assert proc.items(episode)["mach_review"].role == "mach"
+    items = proc.items(episode)
+    assert "grade_risk" in items  # not graded yet, and still the MACH has the report
+    assert items["mach_review"].role == "mach"
+
+
+def test_r8_r7_child_found_after_40_minutes_still_gets_mach_review_and_who_is_told(proc):
+    episode = proc.report(proc.child())
+    proc.clock.advance(minutes=40)
+    proc.found(episode)
+    items = proc.items(episode)
+    # the locate work and the grading stop ...
+    assert not {"grade_risk", "action_plan", "need_to_know_report", "liaison"} & set(items)
+    # ... the sharing does not
+    assert {"mach_review", "notifications", "publicity_decision", "record_found"} <= set(items)
+    proc.complete(episode, "mach_review")
+    proc.complete(episode, "notifications")
+    assert proc.items(episode, state="completed")["mach_review"].data["reviewing_officer"]
+
+
+def test_r8_mach_review_only_by_a_police_officer_in_the_mach(proc):
+    episode = proc.report(proc.child())
+    with pytest.raises(NotPermitted):
+        proc.complete(episode, "mach_review", actor="social_worker")
+    with pytest.raises(InvalidInput) as refused:
+        proc.complete(episode, "mach_review", reviewing_officer="")
+    assert "reviewing_officer" in refused.value.errors
+    proc.complete(episode, "mach_review", actor="mach")
+    assert "mach_review" not in proc.items(episode)
 
 
 def test_r9_metco_only_on_extra_vulnerabilities(proc):
     child = proc.child()
     quiet = proc.report(child)
-    proc.complete(quiet, "grade_risk")
     proc.complete(quiet, "mach_review", extra_vulnerabilities=False)
     assert "metco_review" not in proc.items(quiet)
     proc.clock.advance(minutes=1)  # a second episode, not the first one saved twice
     flagged = proc.report(child)
-    proc.complete(flagged, "grade_risk")
     proc.complete(flagged, "mach_review", extra_vulnerabilities=True,
                   vulnerability_details="Learning needs")
     assert proc.items(flagged)["metco_review"].role == "metco"
 
 
-def test_r10_out_of_hours_goes_to_edt(proc):
+def test_r10_out_of_hours_report_goes_to_edt(proc):
     child = proc.child()
     office = proc.report(child)  # Monday 09:00
-    proc.complete(office, "grade_risk")
+    proc.fire()
     assert "edt_share" not in proc.items(office)
+    assert proc.items(office)["mach_review"].due_at == london(2026, 3, 2, 17, 0)
     proc.set(london(2026, 3, 2, 21, 0))
     night = proc.report(child)
-    proc.complete(night, "grade_risk")
+    proc.advance(seconds=1)  # the worker's next pass
     assert proc.items(night)["edt_share"].role == "edt"
+
+
+def test_r10_judged_when_sharing_is_due_1655_report_unshared_at_1700_goes_to_edt(proc):
+    proc.set(london(2026, 3, 2, 16, 55))
+    child = proc.child()
+    late = proc.report(child)
+    proc.clock.set(london(2026, 3, 2, 16, 56))
+    shared = proc.report(proc.child())
+    proc.complete(shared, "mach_review")  # shared in office hours
+    proc.set(london(2026, 3, 2, 16, 59))
+    assert "edt_share" not in proc.items(late)
+    proc.set(london(2026, 3, 2, 17, 0) + dt.timedelta(seconds=1))
+    assert proc.items(late)["edt_share"].role == "edt"
+    assert "mach_review" in proc.items(late)  # the MACH still reviews it
+    assert "edt_share" not in proc.items(shared)
+
+
+def test_r3_r5_reporter_serious_harm_is_never_graded_low(proc):
+    episode = proc.report(proc.child(), risk_of_serious_harm=True)
+    proc.complete(episode, "grade_risk", risk_grade="low", carer_actions_suitable=True,
+                  carer_actions="Carer rings friends")
+    assert proc.episode(episode).risk_grade == "medium"
+    assert "low_risk_review" not in proc.items(episode)
+
+
+def test_r3_r5_reporter_ce_suspicion_forces_high_and_urgent_grading(proc):
+    episode = proc.report(proc.child(), ce_risk_suspected=True)
+    # R3: report to the police at once: the grading is due in 15 minutes
+    assert proc.items(episode)["grade_risk"].due_at == proc.clock.now() + 15 * MIN
+    proc.complete(episode, "grade_risk", risk_grade="low", carer_actions_suitable=True,
+                  carer_actions="Carer rings friends")
+    assert proc.episode(episode).risk_grade == "high"
+    items = proc.items(episode)
+    assert "low_risk_review" not in items
+    assert items["high_risk_oversight"].role == "police_supervisor"
+
+
+def test_r5_ungraded_report_escalates_to_police_supervisor_after_an_hour(proc):
+    reported = proc.clock.now()
+    episode = proc.report(proc.child())
+    assert proc.items(episode)["grade_risk"].due_at == reported + H
+    proc.set(reported + H)
+    assert "grading_overdue" not in proc.items(episode)
+    proc.advance(seconds=1)
+    items = proc.items(episode)
+    assert items["grading_overdue"].role == "police_supervisor"
+    assert "grade_risk" in items  # the grading itself stays to be done
+
+
+def test_r5_high_risk_oversight_has_an_immediate_deployment_deadline(proc):
+    episode = proc.report(proc.child())
+    proc.clock.advance(minutes=10)
+    graded = proc.clock.now()
+    proc.complete(episode, "grade_risk", risk_grade="high")
+    assert proc.items(episode)["high_risk_oversight"].due_at == graded + 30 * MIN
+    proc.set(graded + 30 * MIN + dt.timedelta(seconds=1))
+    items = proc.items(episode)
+    assert items["high_risk_deployment_overdue"].role == "police_supervisor"
+    assert "high_risk_oversight" in items
 
 
 def graded_home_and_placed(proc):
@@ -183,13 +281,59 @@ def test_r13_flag_record_and_publicity_decision(proc):
     assert away["flag_child_record"].role == "mach"
 
 
+def test_r13_flag_is_written_on_the_childs_record(proc):
+    child = proc.child(host_org=True)
+    episode = proc.report(child)
+    proc.complete(episode, "flag_child_record")
+    proc.session.rollback()
+    assert proc.session.get(Child, child).flags["notified_by_other_authority"] is True
+    event = proc.session.scalar(select(AuditEvent).where(AuditEvent.action == "child.flag_set",
+                                                         AuditEvent.child_id == child))
+    assert event.actor == "Mach Person"
+    assert event.detail["flag"] == "notified_by_other_authority" and event.detail["reason"]
+
+
 def test_r5_grade_change_records_why_from_the_review(proc):
     """R5: every change is recorded with who and why; the why of a review is its reason."""
     episode = proc.report(proc.child())
     proc.complete(episode, "grade_risk", risk_grade="medium", risk_reason="First episode")
+    proc.advance(hours=24, seconds=1)
     proc.complete(episode, "review_risk", risk_grade="high",
                   risk_change_reason="Seen with older males")
     history = proc.session.scalars(select(RiskAssessment).where(
         RiskAssessment.episode_id == episode).order_by(RiskAssessment.id)).all()
     assert [(r.grade, r.reason) for r in history] == [
         ("medium", "First episode"), ("high", "Seen with older males")]
+
+
+def test_r6_r20_found_at_the_low_risk_review_moves_the_episode_to_the_return(proc):
+    episode = proc.report(proc.child())
+    proc.complete(episode, "grade_risk", risk_grade="low", carer_actions_suitable=True,
+                  carer_actions="Carer rings friends")
+    proc.clock.advance(hours=1)
+    with pytest.raises(InvalidInput) as refused:
+        proc.complete(episode, "low_risk_review", child_still_missing=False)
+    assert {"review_found_at", "review_found_where", "review_found_by"} <= set(
+        refused.value.errors)
+    found_at = proc.clock.now() - 10 * MIN
+    proc.complete(episode, "low_risk_review", child_still_missing=False,
+                  review_found_at=found_at.isoformat(),
+                  review_found_where="friend_or_relative", review_found_by="parent_or_carer")
+    ep = proc.episode(episode)
+    assert (ep.found_at, ep.found_by) == (found_at, "parent_or_carer")
+    items = proc.items(episode)
+    assert items["rhi"].due_at == found_at + 72 * H
+    assert "action_plan" not in items and "mach_review" in items
+
+
+def test_r8_not_open_child_multi_agency_discussion_decided_is_held(proc):
+    episode = proc.report(proc.child(social_worker=False))
+    proc.complete(episode, "mach_review", open_to_social_worker="no",
+                  shared_with_social_worker=None, multi_agency_discussion=True,
+                  multi_agency_discussion_reason="Concerns from school")
+    assert proc.items(episode)["multi_agency_discussion"].role == "mach"
+    other = proc.report(proc.child(social_worker=False))
+    proc.complete(other, "mach_review", open_to_social_worker="no",
+                  shared_with_social_worker=None, multi_agency_discussion=False,
+                  multi_agency_discussion_reason="Known, low concern")
+    assert "multi_agency_discussion" not in proc.items(other)

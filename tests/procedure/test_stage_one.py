@@ -205,6 +205,7 @@ def test_r30_stage_one_meeting_chair_invitees_risk_plans_and_the_childs_voice(pr
     proc.complete_in(case.id, "safety_plan")
     proc.complete_in(case.id, "metco_stage_one")
     proc.complete_in(case.id, "hub_referral")
+    proc.complete_in(case.id, "placement_review")  # R51
     proc.session.rollback()
     assert proc.session.get(Case, case.id).status == "completed"
 
@@ -213,7 +214,8 @@ def test_r28_no_second_hub_referral_after_one_in_an_earlier_stage_one(proc):
     child = proc.child()
     three_episodes(proc, child)
     [first] = proc.child_cases(child, "stage_one")
-    for element in ("stage_one_meeting", "safety_plan", "metco_stage_one", "hub_referral"):
+    for element in ("stage_one_meeting", "safety_plan", "metco_stage_one", "hub_referral",
+                    "placement_review"):
         proc.complete_in(first.id, element)
     proc.episode_at(child, london(2025, 12, 30, 20))  # the first case is closed: a new one
     second = proc.child_cases(child, "stage_one")[-1]

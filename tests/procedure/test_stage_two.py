@@ -51,12 +51,15 @@ def test_r31_request_from_an_agency_for_ongoing_complex_risk(proc):
     assert "stage_two_meeting" in proc.case_items(case.id)
 
 
-def test_r31_request_for_a_child_with_no_episodes_is_refused_with_a_reason(proc):
+def test_r31_r33_request_for_a_child_with_no_episodes_goes_to_the_service_manager(proc):
+    """R33: no bare refusal: the Service Manager decides, and a refusal goes to the
+    partnership's escalation policy."""
     child = proc.child()
-    with pytest.raises(InvalidInput) as refused:
-        run(proc.session, RequestStageTwo(child, "Worried"), proc.actors["health"])
-    assert "no recorded missing or away episodes" in str(refused.value)
-    assert proc.child_cases(child, "stage_two") == []
+    case = run(proc.session, RequestStageTwo(child, "Worried"), proc.actors["health"])
+    assert proc.case_items(case.id)["review_stage_two_request"].role == "service_manager"
+    proc.complete_in(case.id, "review_stage_two_request", request_accepted=False,
+                     request_decision_reason="No episodes recorded yet.")
+    assert set(proc.case_items(case.id)) == {"refused_request_escalation"}
 
 
 def test_r32_stage_two_meeting_chair_review_and_recurring_reviews(proc):
@@ -126,6 +129,8 @@ def test_r34_stage_two_reviews_recur_until_a_recorded_decision_ends_them(proc):
     assert "end_rationale" in no_reason.value.errors
     proc.complete_in(case.id, "escalation_review")
     proc.complete_in(case.id, "plans_updated")
+    for _ in range(2):  # R34: each "not reduced" review escalated up the hierarchy
+        proc.complete_in(case.id, "hierarchy_escalation")
     proc.session.rollback()
     assert proc.session.get(Case, case.id).status == "completed"
 

@@ -142,7 +142,8 @@ def test_r20_report_found_delivers_child_found(client, world, api_key, session):
                       json={"found_at": "yesterday"})
     assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "found_at"
     ok = client.post(f"/api/v1/episodes/{world.episode.id}/found", headers=headers,
-                     json={"found_at": "2026-03-02T08:55:00+00:00", "found_where": "Park"})
+                     json={"found_at": "2026-03-02T08:55:00+00:00", "found_where": "public_place",
+                           "found_by": "police"})
     assert ok.status_code == 200, ok.json
     session.rollback()
     assert session.query(Episode.found_at).filter_by(id=world.episode.id).scalar() == \

@@ -46,7 +46,8 @@ def test_demo_episode_from_report_to_rhi(client, session, published):
     found_at = re.search(r'name="found_at" type="datetime-local" value="([^"]+)"',
                          client.get(f"/episodes/{episode.id}/found").get_data(as_text=True))
     response = client.post(f"/episodes/{episode.id}/found",
-                           data={"found_at": found_at.group(1), "found_where": "Home"})
+                           data={"found_at": found_at.group(1), "found_where": "home",
+                                 "found_by": "parent_or_carer"})
     assert response.status_code == 302
     told = next(i for i in open_items(session, role="police", case_id=case_id)
                 if i.form_key == "record_found")

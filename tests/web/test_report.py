@@ -96,14 +96,22 @@ def test_r20_report_found_from_the_child_page(client, world, session, fake_clock
     assert f"/episodes/{world.episode.id}/found" in page
     fake_clock.advance(minutes=15)
     response = client.post(f"/episodes/{world.episode.id}/found",
-                           data={"found_at": "2026-03-02T09:10", "found_where": "Park",
+                           data={"found_at": "2026-03-02T09:10", "found_where": "public_place",
+                                 "found_where_detail": "Park", "not_missing": "no"})
+    # R20: who found the child is a required choice
+    assert response.status_code == 400
+    assert "Select who found the child" in response.get_data(as_text=True)
+    response = client.post(f"/episodes/{world.episode.id}/found",
+                           data={"found_at": "2026-03-02T09:10", "found_where": "public_place",
+                                 "found_where_detail": "Park", "found_by": "police",
                                  "not_missing": "no"})
     assert response.status_code == 302
     session.rollback()
     found_at = session.query(Episode.found_at).filter_by(id=world.episode.id).scalar()
     assert found_at == dt.datetime(2026, 3, 2, 9, 10, tzinfo=dt.UTC)
     future = client.post(f"/episodes/{world.episode.id}/found",
-                         data={"found_at": "2030-01-01T10:00"})
+                         data={"found_at": "2030-01-01T10:00", "found_where": "home",
+                               "found_by": "police"})
     assert future.status_code == 400
 
 

@@ -35,18 +35,15 @@ def test_r31_a_request_without_a_reason_keeps_the_page_and_names_the_field(clien
     assert session.query(Case).filter_by(process_id="stage_two").count() == 0
 
 
-def test_r31_request_for_a_child_with_no_episodes_is_refused_with_the_reason(
+def test_r33_request_for_a_child_with_no_episodes_goes_to_the_service_manager(
         client, world, make_child, session):
     quiet = make_child(world.council, first_name="Quinn", social_worker_id=world.sw.id)
     sign_in(client, world.sw.email)
     response = client.post(f"/children/{quiet.id}/stage-two-request",
                            data={"reason": "Worried about contacts"})
-    assert response.status_code == 400
-    html = response.get_data(as_text=True)
-    assert "no recorded missing or away episodes" in html
-    assert "Worried about contacts" in html  # what was typed is kept
+    assert response.status_code == 302
     session.rollback()
-    assert session.query(Case).filter_by(process_id="stage_two").count() == 0
+    assert session.query(Case).filter_by(process_id="stage_two", child_id=quiet.id).count() == 1
 
 
 def test_stage_two_request_refuses_another_councils_worker(client, world):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from engine import audit, clock
 from engine.commands import ClaimWorkItem, CompleteWorkItem, ReportEpisode, ReportFound
+from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
 from engine.errors import (
     AlreadyClaimed,
     AlreadyCompleted,
@@ -146,9 +147,11 @@ def report_episode():
 
 @register(bp, "/episodes/<int:episode_id>/found", "POST",
           "Report that the child of an episode is found (R20); delivers `child_found`",
-          request={"type": "object", "required": ["found_at"], "properties": {
-              "found_at": DATETIME, "found_where": {"type": "string"},
-              "found_by": {"type": "string"}, "not_missing": {"type": "boolean"}}},
+          request={"type": "object", "required": ["found_at", "found_where", "found_by"],
+                   "properties": {
+              "found_at": DATETIME, "found_where": {"enum": list(FOUND_WHERE)},
+              "found_where_detail": {"type": "string"},
+              "found_by": {"enum": list(FOUND_BY)}, "not_missing": {"type": "boolean"}}},
           response={"type": "object", "properties": {"case_id": ID}},
           errors=(403, 404, 409, 422))
 def report_found(episode_id: int):
@@ -165,7 +168,8 @@ def report_found(episode_id: int):
         ) from None
     case = run(session, ReportFound(episode.id, found_at, str(body.get("found_where", "")),
                                     str(body.get("found_by", "")),
-                                    bool(body.get("not_missing", False))), _actor())
+                                    bool(body.get("not_missing", False)),
+                                    str(body.get("found_where_detail", ""))), _actor())
     return jsonify({"case_id": case.id})
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import func, or_, select
 from engine import clock
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
-from engine.commands.deliver_message import FOUND_ROLES
-from engine.commands.report_episode import REPORT_ROLES
+from engine.commands.deliver_message import FOUND_BY, FOUND_ROLES, FOUND_WHERE
+from engine.commands.report_episode import REPORT_ROLES, latest_safety_plan
 from engine.episodes import LEGAL_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.executor import run
@@ -117,6 +117,7 @@ def report_form(child_id: int):
             return redirect(url_for("cases.show", case_id=case_id))
     fields = formfields.fields(FORM_KEY, values, errors)
     return render_template("report/report_form.html", child=child, fields=fields,
+                           safety_plan=latest_safety_plan(session, child.id),
                            errors=errors, error_order=[f["name"] for f in fields],
                            form=formfields.definition(FORM_KEY)), (400 if errors else 200)
 
@@ -142,7 +143,8 @@ def found(episode_id: int):
                 case = run(session, ReportFound(
                     episode.id, when, values.get("found_where", "").strip(),
                     values.get("found_by", "").strip(),
-                    values.get("not_missing") == "yes"), actor())
+                    values.get("not_missing") == "yes",
+                    values.get("found_where_detail", "").strip()), actor())
             except InvalidInput as exc:
                 errors = {k: v[0] for k, v in exc.errors.items()}
             except Conflict:
@@ -151,8 +153,15 @@ def found(episode_id: int):
                 flash(f"{child.first_name} is recorded as found.", "success")
                 return redirect(url_for("cases.show", case_id=case.id))
     return render_template("report/found.html", child=child, episode=episode, values=values,
-                           errors=errors, now=clock.london(clock.now())), (
+                           errors=errors, now=clock.london(clock.now()),
+                           found_where_items=_choices(FOUND_WHERE, values.get("found_where")),
+                           found_by_items=_choices(FOUND_BY, values.get("found_by"))), (
         400 if errors else 200)
+
+
+def _choices(words: dict[str, str], chosen) -> list[dict]:
+    return [{"value": value, "text": text, "checked": value == chosen}
+            for value, text in words.items()]
 
 
 def _grant(*child_ids: int) -> None:
