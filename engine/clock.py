@@ -74,6 +74,14 @@ def now() -> _dt.datetime:
     return _current.now()
 
 
+def elapsed() -> float:
+    """Seconds on a monotonic clock that no test fakes: for budgets on real work (a
+    script's time limit), never for what the procedure's deadlines read."""
+    import time
+
+    return time.monotonic()
+
+
 def london(when: _dt.datetime) -> _dt.datetime:
     return when.astimezone(LONDON)
 

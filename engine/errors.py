@@ -78,7 +78,9 @@ class DiagramProblems(EngineError):
 class CaseFailed(EngineError):
     """An engine step raised inside a diagram (a script or condition failed)."""
 
-    def __init__(self, message: str, *, element: str | None = None, line: int | None = None):
+    def __init__(self, message: str, *, element: str | None = None, line: int | None = None,
+                 case_id: int | None = None):
         self.element = element
         self.line = line
+        self.case_id = case_id  # the case to mark in error, when known
         super().__init__(message)

@@ -6,6 +6,7 @@ one transaction the executor frames; nothing here commits.
 
 from __future__ import annotations
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimeDateEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
@@ -135,22 +136,42 @@ def rearm_date_timers(workflow: BpmnWorkflow) -> int:
     return moved
 
 
+MAX_ENGINE_STEPS = 5_000  # automatic tasks one command may run (a gateway loop)
+MAX_ENGINE_SECONDS = 10.0  # and the wall time they may take (a busy machine is slow)
+
+
 def run_engine(workflow: BpmnWorkflow) -> None:
-    """Run every automatic step until the case waits on people, time or news."""
+    """Run every automatic step until the case waits on people, time or news.
+
+    Bounded: each script stops itself (engine.bounds), and a diagram that loops with no
+    person in the loop stops after MAX_ENGINE_STEPS tasks or MAX_ENGINE_SECONDS, so a
+    web request or the timer worker is never held by a case."""
+    started, steps = clock.elapsed(), [0]
+
+    def did_complete(task):
+        steps[0] += 1
+        if steps[0] > MAX_ENGINE_STEPS or clock.elapsed() - started > MAX_ENGINE_SECONDS:
+            raise WorkflowTaskException(
+                f"the case ran more than {MAX_ENGINE_STEPS:,} steps or "
+                f"{MAX_ENGINE_SECONDS:g} seconds without waiting for anyone (a loop in "
+                "the diagram?)", task=task)
+
     try:
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(did_complete_task=did_complete)
     except WorkflowException as exc:
-        raise case_failure(exc) from exc
+        raise case_failure(exc, workflow) from exc
 
 
-def case_failure(exc: WorkflowException) -> CaseFailed:
+def case_failure(exc: WorkflowException, workflow: BpmnWorkflow | None = None) -> CaseFailed:
     task_spec = getattr(exc, "task_spec", None) or getattr(getattr(exc, "task", None),
                                                            "task_spec", None)
     element = getattr(task_spec, "bpmn_id", None)
     line = getattr(exc, "line_number", None)
     where = f" at element '{element}'" if element else ""
     where += f" line {line}" if line else ""
-    return CaseFailed(f"{exc.__class__.__name__}{where}: {exc}", element=element, line=line)
+    case_id = workflow.data.get("case_id") if workflow is not None else None
+    return CaseFailed(f"{exc.__class__.__name__}{where}: {exc}", element=element, line=line,
+                      case_id=case_id)
 
 
 def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from . import clock
+from . import bounds, clock
 from .calendar import WorkingCalendar, london_date
 
 ALLOWED_BUILTINS = frozenset({
@@ -54,6 +54,13 @@ FORBIDDEN_ATTRIBUTES = frozenset({
 # True, False and None are keywords and never looked up; listed to match the docs.
 SAFE_BUILTINS = {name: getattr(builtins, name) for name in ALLOWED_BUILTINS}
 SAFE_BUILTINS.update({"True": True, "False": False, "None": None})
+# C loops over a range never tick (engine.bounds), so the range itself is bounded.
+SAFE_BUILTINS["range"] = bounds.bounded_range
+
+# A script or expression longer than this is refused before it is parsed: 100,000 `+1`
+# terms would exhaust the parser's recursion, and no real diagram needs more.
+MAX_SOURCE = 20_000  # characters
+MAX_DEPTH = 100  # nesting of the syntax tree (brackets, operators, blocks)
 
 _ALL_BUILTINS = frozenset(dir(builtins))
 
@@ -153,11 +160,30 @@ def compile_checked(source: str, mode: str) -> CodeType:
     """
     if mode not in ("exec", "eval"):
         raise ValueError(f"mode must be 'exec' or 'eval', not {mode!r}")
-    tree = ast.parse(source, mode=mode)
-    _Checker().visit(tree)
-    # '<string>' is the file name SpiffWorkflow looks for in a traceback to find the
-    # failing line of a script.
-    return compile(tree, "<string>", mode)
+    if len(source) > MAX_SOURCE:
+        raise ScriptRejected(f"the source is {len(source):,} characters long; the most a "
+                             f"script or expression may have is {MAX_SOURCE:,}")
+    try:
+        tree = ast.parse(source, mode=mode)
+        _check_depth(tree)
+        _Checker().visit(tree)
+        # '<string>' is the file name SpiffWorkflow looks for in a traceback to find the
+        # failing line of a script.
+        return compile(bounds.rewrite(tree), "<string>", mode)
+    except (RecursionError, MemoryError):
+        raise ScriptRejected("the source is nested too deeply to run") from None
+
+
+def _check_depth(tree: ast.AST) -> None:
+    """Refuse a tree nested deeper than MAX_DEPTH (iteratively: a recursive walk is what
+    would overflow)."""
+    pending = [(tree, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise ScriptRejected(f"the source is nested more than {MAX_DEPTH} levels deep",
+                                 getattr(node, "lineno", 1))
+        pending.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
 def check_source(source: str, mode: str) -> None:
@@ -173,9 +199,11 @@ class SafeEnvironment(TaskDataEnvironment):
     def evaluate(self, expression, context, external_context=None):
         code = compile_checked(expression, "eval")
         scope = {**self.globals, **(external_context or {}), **context}
-        # Last, so no task-data key can bring the real builtins back.
+        # Last, so no task-data key can bring the real builtins back or replace a bound.
+        scope.update(bounds.HELPERS)
         scope["__builtins__"] = SAFE_BUILTINS
-        return eval(code, scope)  # noqa: S307 - checked and restricted above
+        with bounds.budget():
+            return _bounded(eval, code, scope)
 
     def execute(self, script, context, external_context=None):
         code = compile_checked(script, "exec")
@@ -184,12 +212,30 @@ class SafeEnvironment(TaskDataEnvironment):
         # The script runs in the task data itself, so what it assigns becomes case data.
         context.update(self.globals)
         context.update(external_context)
+        context.update(bounds.HELPERS)  # callables: removed again below
         context["__builtins__"] = SAFE_BUILTINS
         try:
-            exec(code, context)  # noqa: S102 - checked and restricted above
+            with bounds.budget():
+                _bounded(exec, code, context)
         finally:
             self._remove_globals_and_functions_from_context(context, external_context)
         return True
+
+
+def _bounded(run, code, scope, local_scope=None):
+    """Run `code`, turning the interpreter's own limits into WorkLimit, so a script that
+    recurses or allocates without end fails like one that loops."""
+    try:
+        if local_scope is None:
+            return run(code, scope)  # noqa: S102,S307 - checked, restricted and bounded
+        return run(code, scope, local_scope)  # noqa: S102,S307
+    except MemoryError as exc:
+        # The script's frames stay in the traceback, where SpiffWorkflow finds the line.
+        raise bounds.WorkLimit("the script ran out of memory").with_traceback(
+            exc.__traceback__) from None
+    except RecursionError as exc:
+        raise bounds.WorkLimit("the script recursed too deeply").with_traceback(
+            exc.__traceback__) from None
 
 
 class SafeScriptEngine(PythonScriptEngine):
@@ -203,7 +249,26 @@ class SafeScriptEngine(PythonScriptEngine):
 
     def evaluate(self, task, expression, external_context=None):
         self._check(task, expression, "eval")
-        return super().evaluate(task, expression, external_context)
+        try:
+            value = super().evaluate(task, expression, external_context)
+        except WorkflowTaskException as exc:
+            # SpiffWorkflow says only "Error evaluating expression": say why.
+            cause = exc.__cause__ or exc.__context__
+            if not isinstance(cause, bounds.WorkLimit):
+                raise
+            element = task.task_spec.bpmn_id or task.task_spec.name
+            raise WorkflowTaskException(f"'{element}': {cause} (line 1)", task=task,
+                                        exception=cause, line_number=1) from cause
+        kind = _timer_kind(task, expression)
+        if kind is not None:
+            # A timer computed from case data: the same sanity Check applies to literals.
+            try:
+                check_timer_value(kind, value)
+            except ScriptRejected as exc:
+                element = task.task_spec.bpmn_id or task.task_spec.name
+                raise WorkflowTaskException(f"'{element}': {exc.message}", task=task,
+                                            exception=exc) from exc
+        return value
 
     def execute(self, task, script, external_context=None):
         self._check(task, script, "exec")
@@ -226,6 +291,25 @@ class SafeScriptEngine(PythonScriptEngine):
             f"'{element}': {reason} (line {line})", task=task, exception=error,
             line_number=line, error_line=lines[line - 1] if 0 < line <= len(lines) else "",
         ) from error
+
+
+def _timer_kind(task, expression) -> str | None:
+    """'timeDate', 'timeDuration' or 'timeCycle' if `expression` is the task's timer."""
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+        CycleTimerEventDefinition,
+        DurationTimerEventDefinition,
+        TimeDateEventDefinition,
+    )
+
+    definition = getattr(task.task_spec, "event_definition", None)
+    if getattr(definition, "expression", None) != expression:
+        return None
+    for cls, kind in ((CycleTimerEventDefinition, "timeCycle"),
+                      (DurationTimerEventDefinition, "timeDuration"),
+                      (TimeDateEventDefinition, "timeDate")):
+        if isinstance(definition, cls):
+            return kind
+    return None
 
 
 # --- helpers diagrams may call ------------------------------------------------------
@@ -317,6 +401,15 @@ def make_script_engine(calendar: WorkingCalendar | None = None) -> PythonScriptE
     return SafeScriptEngine(SafeEnvironment(diagram_helpers(calendar or WorkingCalendar())))
 
 
+def dry_run(source: str, mode: str):
+    """Run a self-contained source once, bounded, with nothing but the allowed builtins
+    (`engine.hazards` uses it at Check). Raises what the source raises."""
+    code = compile_checked(source, mode)
+    scope = {**bounds.HELPERS, "__builtins__": SAFE_BUILTINS}
+    with bounds.budget():
+        return _bounded(eval if mode == "eval" else exec, code, scope)
+
+
 # --- checking timer expressions when a diagram is published -------------------------
 
 def probe_expression(source: str, data: Mapping | None = None,
@@ -334,11 +427,13 @@ def probe_expression(source: str, data: Mapping | None = None,
         raise ScriptRejected(f"the expression does not parse: {exc.msg}",
                              exc.lineno or 1) from None
     helpers = diagram_helpers(calendar or WorkingCalendar())
-    sample = _SampleData(helpers["sg_now"](), {**helpers, **(data or {})})
+    sample = _SampleData(helpers["sg_now"](), {**helpers, **(data or {}), **bounds.HELPERS})
     try:
         # Names at the top level of an eval are looked up in the locals mapping first,
         # which is how unknown variables get their sample value.
-        return eval(code, {**helpers, "__builtins__": SAFE_BUILTINS}, sample)  # noqa: S307
+        with bounds.budget():
+            return _bounded(eval, code, {**helpers, **bounds.HELPERS,
+                                         "__builtins__": SAFE_BUILTINS}, sample)
     except Exception as exc:
         raise ScriptRejected(f"the expression fails: {type(exc).__name__}: {exc}") from exc
 
@@ -354,9 +449,15 @@ class _SampleData(dict):
         return self.default
 
 
+MAX_REPEATS = 1000  # a timeCycle repeats at most this many times
+SHORTEST_REPEAT = timedelta(minutes=1)
+
+
 def check_timer_value(kind: str, value) -> None:
     """Raise ScriptRejected unless `value` is what SpiffWorkflow expects of a `kind`
-    timer ('timeDate', 'timeDuration' or 'timeCycle')."""
+    timer ('timeDate', 'timeDuration' or 'timeCycle') and is sane: a duration more than
+    zero, a repeat with a count from 1 to MAX_REPEATS at least SHORTEST_REPEAT apart (an
+    `R/PT0S` cycle fires for ever without a pause)."""
     if not isinstance(value, str):
         raise ScriptRejected(f"the expression must give a string, not {type(value).__name__}")
     try:
@@ -366,9 +467,18 @@ def check_timer_value(kind: str, value) -> None:
                 # SpiffWorkflow would read it in the server's local time zone.
                 raise ValueError("the date and time needs a UTC offset")
         elif kind == "timeDuration":
-            TimerEventDefinition.parse_iso_duration(value)
+            if value.strip().startswith("-"):
+                # SpiffWorkflow drops the sign, so "-PT1H" would mean an hour.
+                raise ValueError("the duration must be more than zero")
+            if timedelta(**TimerEventDefinition.parse_iso_duration(value)) <= timedelta(0):
+                raise ValueError("the duration must be more than zero")
         elif kind == "timeCycle":
-            TimerEventDefinition.parse_iso_recurring_interval(value)
+            cycles, _, every = TimerEventDefinition.parse_iso_recurring_interval(value)
+            if not 1 <= cycles <= MAX_REPEATS:
+                raise ValueError(f"a repeat needs a count from 1 to {MAX_REPEATS} "
+                                 "(R3/PT24H repeats three times)")
+            if every < SHORTEST_REPEAT:
+                raise ValueError("a repeat must be at least a minute apart")
         else:
             raise ValueError(f"unknown timer kind {kind!r}")
     except Exception as exc:

@@ -16,6 +16,7 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from . import assignment, forms, rule_ids, scripting
+from . import assignment, forms, hazards, rule_ids, scripting
 from .errors import DiagramProblems, InvalidDiagram
 from .notifications import reminders
 from .store import spec_registry
@@ -118,6 +119,9 @@ def _check_source(node, filename, mode) -> list[InvalidDiagram]:
     except SyntaxError as exc:
         return [InvalidDiagram(f"the expression does not parse: {exc.msg}", file=filename,
                                element=element, line=(line or 1) + (exc.lineno or 1) - 1)]
+    problem = hazards.dry_run_problem(source, mode)
+    if problem:
+        return [InvalidDiagram(problem, file=filename, element=element, line=line)]
     return []
 
 
@@ -211,7 +215,9 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
     """Parse and check a set of diagram files together (call activities may cross files).
 
     `known_processes` are published process ids a call activity may name besides those in
-    `files`. Raises DiagramProblems listing every problem found, or returns the processes.
+    `files`; a mapping {process id: the ids it calls} also lets Check find call cycles
+    through published processes. Raises DiagramProblems listing every problem found, or
+    returns the processes.
     """
     form_keys = forms.available_keys() if form_keys is None else form_keys
     parser = SpiffBpmnParser(validator=VALIDATOR)
@@ -232,6 +238,7 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
         else:
             file_problems += check_conventions(root, filename, form_keys)
             file_problems += check_rule_properties(root, filename)
+            file_problems += hazards.dead_end_gateways(root, filename)
             add = parser.add_bpmn_xml
         try:
             add(root, filename=filename)
@@ -245,6 +252,10 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
 
     for pid in parser.get_process_ids():
         owner[pid] = parser.get_process_parser(pid).filename
+    published_calls = known_processes if isinstance(known_processes, Mapping) else {}
+    problems += hazards.call_cycles(roots, owner, published_calls)
+    if problems:
+        raise DiagramProblems(problems)
     parsed = {}
     # A process with a business rule task changes when a decision table does: its hash
     # covers the DMN files of the bundle, so publishing an edited table publishes it.

@@ -76,6 +76,12 @@ def published_ids(session) -> set[str]:
     return set(session.scalars(select(ProcessVersion.process_id).distinct()))
 
 
+def published_calls(session) -> dict[str, list[str]]:
+    """{process id: the processes its newest version calls}: what Check follows to find a
+    cycle of calls through published processes."""
+    return {v.process_id: list(v.calls or []) for v in latest_versions(session)}
+
+
 def drafts(session) -> dict[str, ProcessDraft]:
     return {d.filename: d for d in session.scalars(select(ProcessDraft))}
 
@@ -89,7 +95,7 @@ def check_file(session, filename: str, xml: bytes,
     """Every server-side problem in one diagram file, checked against what is published
     (a call activity may call any published process) and the decision tables given."""
     files = {**(decision_files or {}), filename: xml}
-    return specs.check(files, known_processes=published_ids(session))
+    return specs.check(files, known_processes=published_calls(session))
 
 
 @dataclass

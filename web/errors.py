@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import render_template, request
 from flask_wtf.csrf import CSRFError
+
+from engine.errors import CaseFailed
+
+log = logging.getLogger("safeguard.web")
 
 PAGES = {
     400: ("There is a problem with your request", "Go back and try again."),
@@ -20,6 +26,52 @@ def init_app(app) -> None:
     for code in PAGES:
         app.register_error_handler(code, _page)
     app.register_error_handler(CSRFError, _stale_form)
+    app.register_error_handler(CaseFailed, _case_failed)
+
+
+def _keep_what_was_typed(session) -> None:
+    """A work item's form that could not be completed is kept as the person's draft."""
+    if request.endpoint != "tasks.submit":
+        return
+    from engine.commands import SaveDraft
+    from engine.executor import run
+    from engine.models import WorkItem
+
+    from . import formfields
+    from .access import actor
+
+    item = session.get(WorkItem, (request.view_args or {}).get("item_id"))
+    if item is not None and item.form_key:
+        run(session, SaveDraft(item.id, formfields.values_from(item.form_key, request.form)),
+            actor())
+
+
+def _case_failed(exc: CaseFailed):
+    """A diagram's script, condition or loop stopped at its bound. The command rolled
+    back, so nothing was lost; the case is set aside in error for an administrator (who
+    sees it with the element and line) and the person is told so in plain words."""
+    from engine.commands.fire_timers import MarkCaseFailed
+    from engine.executor import SYSTEM, run
+
+    from .database import get_session
+
+    session = get_session()
+    session.rollback()
+    _keep_what_was_typed(session)
+    if exc.case_id is not None:
+        run(session, MarkCaseFailed(exc.case_id, exc), SYSTEM)
+    log.warning("case %s stopped in error: %s", exc.case_id, exc)
+    if request.path.startswith("/api/"):
+        from .api.problems import problem
+
+        return problem(409, "The case stopped at a fault in its diagram and is set aside "
+                            "for an administrator; nothing was saved. " + str(exc))
+    return render_template(
+        "errors/error.html", title="This step could not be completed",
+        message="The procedure's diagram has a fault at this step, so the case has been "
+                "set aside. Nothing you entered has been lost: the work is still open "
+                "and what was there before is unchanged. An administrator has been told "
+                "and will put the diagram right, then the case carries on."), 409
 
 
 def _page(error):

@@ -21,8 +21,9 @@ class PublishProcesses:
     def __call__(self, ctx) -> list[ProcessVersion]:
         if not (ctx.actor.is_system or ctx.actor.roles & PUBLISH_ROLES):
             raise NotPermitted("only process owners can publish diagrams")
-        published = set(ctx.session.scalars(select(ProcessVersion.process_id).distinct()))
-        parsed = specs.parse_bundle(self.files, known_processes=published)
+        from ..versions import published_calls
+
+        parsed = specs.parse_bundle(self.files, known_processes=published_calls(ctx.session))
         created = []
         for process_id, process in sorted(parsed.items()):
             latest = ctx.session.execute(

@@ -13,6 +13,7 @@ from engine.commands.report_episode import EpisodeAlreadyOpen
 from engine.errors import (
     AlreadyClaimed,
     AlreadyCompleted,
+    CaseFailed,
     Conflict,
     EngineError,
     InvalidInput,
@@ -80,6 +81,10 @@ def engine_error(exc):
         return problem(409, str(exc), errors=exc.errors, open_episode_id=exc.episode_id,
                        open_case=f"{bp.url_prefix}/cases/{exc.case_id}" if exc.case_id
                        else None)
+    if isinstance(exc, CaseFailed):
+        from ..errors import _case_failed
+
+        return _case_failed(exc)
     if isinstance(exc, InvalidInput):
         return problem(422, str(exc), errors=exc.errors)
     if isinstance(exc, AlreadyCompleted):

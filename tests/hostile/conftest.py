@@ -1,0 +1,1 @@
+from tests.engine.conftest import people  # noqa: F401 - the engine tests' real users
