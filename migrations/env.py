@@ -29,11 +29,25 @@ def run_migrations_online() -> None:
 
 
 def _run(connection) -> None:
-    # Batch mode so ALTERs work on SQLite, which rebuilds the table instead.
+    # Batch mode so ALTERs work on SQLite, which rebuilds the table instead. Rebuilding a
+    # table that other rows point at (organisation, child) drops it first, which SQLite's
+    # foreign-key check refuses; the pragma only takes effect outside a transaction, so it
+    # is turned off before the migrations' transaction and back on after it.
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        _foreign_keys(connection, "OFF")
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
+    if sqlite:
+        _foreign_keys(connection, "ON")
+
+
+def _foreign_keys(connection, state: str) -> None:
+    # Straight to the driver: through SQLAlchemy the statement would begin a transaction
+    # first (engine.db's "begin" hook), and inside one SQLite ignores this pragma.
+    connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={state}")
 
 
 if context.is_offline_mode():

@@ -50,10 +50,13 @@ def test_no_key_or_a_bad_key_is_refused_as_problem_json(client, world, api_key):
 
 def test_report_an_episode_and_errors_field_by_field(client, world, api_key, fake_clock,
                                                      session, make_child):
-    headers = api_key(world.police_org, "police")
+    # The responsible authority has a reason to know its own child (a police key would
+    # not, for a child it has never dealt with); it names the force it reports to.
+    headers = api_key(world.council, "social_worker")
     child = make_child(world.council, first_name="Bea")
     response = client.post("/api/v1/episodes", headers=headers,
-                           json={"child_id": child.id, "report": _report(fake_clock)})
+                           json={"child_id": child.id, "report": _report(fake_clock),
+                                 "police_org_id": world.police_org.id})
     assert response.status_code == 201, response.json
     session.rollback()
     episode = session.get(Episode, response.json["episode_id"])
