@@ -98,8 +98,7 @@ def _sync_timers(session, case, timers) -> None:
                               name=task.task_spec.bpmn_name, bounds_task_id=bounds,
                               clock=clock_of(task.task_spec),
                               due_at=due, reminder_at=reminders.reminder_at(task, due, now)
-                              if bounds is not None and not _is_handover(task.task_spec)
-                              else None))
+                              if bounds is not None else None))
         elif row.due_at != due:  # a cycle timer moved on to its next time
             row.due_at = due
     for row in rows.values():
@@ -170,8 +169,6 @@ def deadlines_of(task) -> list[tuple[dt.datetime, object]]:
                 if sibling is current or not _is_timer(sibling) or sibling.state not in (
                         TaskState.WAITING, TaskState.READY, TaskState.COMPLETED):
                     continue
-                if _is_handover(sibling.task_spec):
-                    continue
                 due = _due(sibling.internal_data.get("event_value"))
                 if due is not None:
                     found.append((due, sibling))
@@ -194,13 +191,6 @@ def _own_clock(task) -> str | None:
 def earliest_deadline(task) -> dt.datetime | None:
     dues = [due for due, _ in deadlines_of(task)]
     return min(dues) if dues else None
-
-
-def _is_handover(task_spec) -> bool:
-    """A timer with the property `handover` passes work on at a time of day (R10: to the
-    EDT when the office closes); it is no deadline, so the work is not late at that time."""
-    properties = getattr(task_spec, "extensions", {}).get("properties", {})
-    return str(properties.get("handover", "")).lower() == "true"
 
 
 def _is_timer(task) -> bool:
