@@ -18,8 +18,20 @@ def _sign_in(client, email):
 
 def _complete(client, item):
     values = formfields.values_from_data(item.form_key, forms.load(item.form_key)["example"])
-    response = client.post(f"/work/{item.id}", data=dict(values, action="complete"))
+    response = client.post(f"/work/{item.id}", data=dict(_as_posted(values), action="complete"))
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+
+
+def _as_posted(values: dict) -> dict:
+    """A date typed in parts is posted as one field per part (`name-day`, ...), as the
+    GOV.UK date input sends it."""
+    posted = {}
+    for name, value in values.items():
+        if isinstance(value, dict):
+            posted.update({f"{name}-{part}": typed for part, typed in value.items()})
+        else:
+            posted[name] = value
+    return posted
 
 
 def test_demo_episode_from_report_to_rhi(client, session, published):
