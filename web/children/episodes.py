@@ -14,7 +14,7 @@ from engine.executor import run
 from engine.models import Case, Episode
 
 from .. import formfields
-from ..access import actor, child_or_404, role_required
+from ..access import actor, child_or_404, record_view, role_required
 from ..database import get_session
 from . import bp
 
@@ -25,6 +25,7 @@ def _episode(episode_id: int):
     if episode is None:
         abort(404)
     child = child_or_404(session, episode.child_id)
+    record_view("child", child.id, child_id=child.id)
     return session, episode, child
 
 

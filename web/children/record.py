@@ -170,6 +170,7 @@ def _editable_child(child_id: int):
     child = child_or_404(session, child_id)
     if not may_change(child):
         abort(403)
+    audit_view("child", child.id, child_id=child.id)
     return session, child
 
 

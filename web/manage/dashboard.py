@@ -17,7 +17,7 @@ from engine import assignment, clock, dashboard
 from engine.dashboard import CLOCKS, OUTCOMES, PERIODS, Filters
 from engine.models import Organisation
 
-from ..access import role_required, visible_children
+from ..access import record_search, role_required, visible_children
 from ..database import get_session
 from . import bp
 
@@ -96,11 +96,15 @@ def deadline_cases(clock_name, outcome):
 def dashboard_now():
     session = get_session()
     filters, _ = _filters()
+    missing = dashboard.missing_now(session, filters, _visible())
+    escalations = dashboard.open_escalations(session, filters, _visible())
+    # The lists name children: audited like a search that showed them.
+    record_search(sorted({m.child_id for m in missing} | {e.child_id for e in escalations}),
+                  via="dashboard")
     return render_template(
-        "manage/now.html", tab="now",
-        missing=dashboard.missing_now(session, filters, _visible()),
+        "manage/now.html", tab="now", missing=missing,
         overdue=dashboard.overdue_work(session, filters, _visible()),
-        escalations=dashboard.open_escalations(session, filters, _visible()), **_context())
+        escalations=escalations, **_context())
 
 
 @bp.route("/patterns")
