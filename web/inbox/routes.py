@@ -4,7 +4,7 @@ from flask_login import current_user
 
 from engine import clock
 
-from ..access import CASE_ROLES, role_required
+from ..access import CASE_ROLES, record_search, role_required
 from ..database import get_session
 from . import bp
 from .queries import DUE_STATES, PAGE_SIZE, Filters, overdue_counts, page_of_items, stages
@@ -25,6 +25,10 @@ def index():
     if tab not in ("mine", "team"):
         tab = _tab_with_work(db, filters, now)
     rows, total = page_of_items(db, current_user, tab, filters, page, now)
+    # The list names children: which ones this person was shown is audited, like a search.
+    shown = sorted({child.id for _, _, child, _, _ in rows if child is not None})
+    if shown:
+        record_search(shown, via="inbox")
     # Completing a piece of work brings the person back to this list, as they left it.
     browser_session["inbox_url"] = request.full_path.rstrip("?")
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
