@@ -54,7 +54,7 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world, make
     page.get_by_label("What is your up-to-date assessment").fill("Medium risk")
     page.get_by_role("button", name="Send the report").click()
     expect(page.get_by_text("is reported missing", exact=False).first).to_be_visible()
-    expect(page.get_by_role("heading", name="Ava Example, missing since 2 March 2026")
+    expect(page.get_by_role("heading", name="Bea Brown, missing since 2 March 2026")
            ).to_be_visible()
 
 
