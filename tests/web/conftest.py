@@ -3,14 +3,17 @@ organisations, and a helper that signs a client in."""
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import re
 
 import pytest
 from werkzeug.security import generate_password_hash
 
+from engine import forms
 from engine.models import Child, Organisation, User, UserRole
 from web import create_app
+from web.api import keys
 
 PASSWORD = "correct horse battery staple"  # noqa: S105
 # Hashing is slow on purpose; tests hash once and share it.
@@ -163,3 +166,25 @@ def open_items(session, **where):
         WorkItem.id).all()
     session.commit()  # end the read, keep the objects loaded
     return items
+
+
+@pytest.fixture
+def api_key(session):
+    """Headers carrying a new API key for `org` with `roles`."""
+
+    def make(org, *roles):
+        _, plain = keys.create(session, organisation_id=org.id, roles=list(roles),
+                               name="Test system")
+        return {"Authorization": f"Bearer {plain}"}
+
+    return make
+
+
+def missing_report_40_minutes_ago(fake_clock) -> dict:
+    """The report form's example, last seen 40 minutes before now, reported now."""
+    report = dict(forms.load("missing_report")["example"])
+    seen = fake_clock.now() - dt.timedelta(minutes=40)
+    report.update(last_seen_at=seen.isoformat(),
+                  checks_deadline=(seen + dt.timedelta(minutes=20)).isoformat())
+    report.pop("reported_at", None)
+    return report

@@ -1,33 +1,13 @@
 import datetime as dt
 import re
 
-import pytest
 from jsonschema import Draft202012Validator
 
 from engine import forms
 from engine.models import ApiKey, AuditEvent, Episode, WorkItem
-from web.api import keys
 
+from .conftest import missing_report_40_minutes_ago as _report
 from .conftest import open_items
-
-
-@pytest.fixture
-def api_key(session):
-    def make(org, *roles):
-        _, plain = keys.create(session, organisation_id=org.id, roles=list(roles),
-                               name="Test system")
-        return {"Authorization": f"Bearer {plain}"}
-
-    return make
-
-
-def _report(fake_clock):
-    report = dict(forms.load("missing_report")["example"])
-    seen = fake_clock.now() - dt.timedelta(minutes=40)
-    report.update(last_seen_at=seen.isoformat(),
-                  checks_deadline=(seen + dt.timedelta(minutes=20)).isoformat())
-    report.pop("reported_at", None)
-    return report
 
 
 def test_keys_are_stored_hashed(world, api_key, session):

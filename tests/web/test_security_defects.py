@@ -8,37 +8,16 @@ tests/engine/test_audit_chain.py.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 
 import pytest
 from sqlalchemy import func, select
 
-from engine import forms
 from engine.models import AuditEvent, Episode
 from web import create_app
-from web.api import keys
 
 from .conftest import PASSWORD, sign_in
-
-
-@pytest.fixture
-def api_key(session):
-    def make(org, *roles):
-        _, plain = keys.create(session, organisation_id=org.id, roles=list(roles),
-                               name="Test system")
-        return {"Authorization": f"Bearer {plain}"}
-
-    return make
-
-
-def _report(fake_clock):
-    report = dict(forms.load("missing_report")["example"])
-    seen = fake_clock.now() - dt.timedelta(minutes=40)
-    report.update(last_seen_at=seen.isoformat(),
-                  checks_deadline=(seen + dt.timedelta(minutes=20)).isoformat())
-    report.pop("reported_at", None)
-    return report
+from .conftest import missing_report_40_minutes_ago as _report
 
 
 def _audit(session, action: str, **where) -> list[AuditEvent]:
