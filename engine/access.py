@@ -50,6 +50,10 @@ MANAGER_ROLES = frozenset({"team_manager", "service_manager"})
 RECORD_AUDIT_ROLES = frozenset({"dpo"}) | MANAGER_ROLES
 # The DPO answers for the records of their own organisation's children.
 DPO_ROLES = frozenset({"dpo"})
+# Roles of the responsible authority that work with the child directly (R43).
+LOCATION_COUNCIL_ROLES = frozenset({"social_worker", "team_manager", "service_manager", "iro",
+                                     "metco"})
+LOCATION_POLICE_ROLES = frozenset({"police", "police_supervisor", "mach"})
 
 
 @dataclass(frozen=True)
@@ -166,3 +170,26 @@ def involved_organisations(session, case) -> set[int]:
                                      .where(Organisation.kind == "home_office")))
     found.discard(None)
     return found
+
+
+def may_see_location(session, user: User, child: Child) -> bool:
+    """R43: while the child's location is withheld from enquirers, only people with a
+    working need see where the child lives or was seen or found: the allocated social
+    worker and IRO; the social work roles of the responsible authority; the police
+    officers of the force that holds the child's episodes; the carers of the current
+    placement. Everyone else sees "withheld". The one place this is decided."""
+    if not (child.flags or {}).get("location_withheld"):
+        return True
+    if user.id in (child.social_worker_id, child.iro_id):
+        return True
+    roles, org = user.role_keys, user.organisation_id
+    if roles & LOCATION_COUNCIL_ROLES and org == child.responsible_org_id:
+        return True
+    if roles & LOCATION_POLICE_ROLES and session.scalar(select(Episode.id).where(
+            Episode.child_id == child.id, Episode.police_org_id == org).limit(1)):
+        return True
+    if "carer" in roles and session.scalar(select(Placement.id).where(
+            Placement.child_id == child.id, Placement.provider_org_id == org,
+            Placement.ends_on.is_(None)).limit(1)):
+        return True
+    return False

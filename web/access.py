@@ -11,12 +11,11 @@ import functools
 
 from flask import abort, g, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from engine import access as rule
 from engine.commands.access_audit import RecordRefusal, RecordSearch, RecordView
 from engine.executor import SYSTEM, Actor, run
-from engine.models import Case, Child, Episode, Placement, User
+from engine.models import Case, Child, User
 
 from .database import get_session
 
@@ -111,30 +110,5 @@ def record_search(children: list[int], *, via: str | None = None, user=None) -> 
     run(get_session(), RecordSearch(children, {"via": via} if via else {}), who)
 
 
-# Roles of the responsible authority that work with the child directly (R43).
-_LOCATION_COUNCIL_ROLES = frozenset({"social_worker", "team_manager", "service_manager", "iro",
-                                     "metco"})
-_LOCATION_POLICE_ROLES = frozenset({"police", "police_supervisor", "mach"})
-
-
 def may_see_location(session, user: User, child: Child) -> bool:
-    """R43: while the child's location is withheld from enquirers, only people with a
-    working need see where the child lives or was seen or found: the allocated social
-    worker and IRO; the social work roles of the responsible authority; the police
-    officers of the force that holds the child's episodes; the carers of the current
-    placement. Everyone else sees "withheld". The one place this is decided."""
-    if not (child.flags or {}).get("location_withheld"):
-        return True
-    if user.id in (child.social_worker_id, child.iro_id):
-        return True
-    roles, org = user.role_keys, user.organisation_id
-    if roles & _LOCATION_COUNCIL_ROLES and org == child.responsible_org_id:
-        return True
-    if roles & _LOCATION_POLICE_ROLES and session.scalar(select(Episode.id).where(
-            Episode.child_id == child.id, Episode.police_org_id == org).limit(1)):
-        return True
-    if "carer" in roles and session.scalar(select(Placement.id).where(
-            Placement.child_id == child.id, Placement.provider_org_id == org,
-            Placement.ends_on.is_(None)).limit(1)):
-        return True
-    return False
+    return rule.may_see_location(session, user, child)
