@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
-from engine import clock
+from engine import audit, clock
 from engine.commands import CompleteWorkItem, FireTimers, ReportEpisode, ReportFound
 from engine.commands.fire_timers import due_case_ids
 from engine.executor import SYSTEM, Actor, run
@@ -53,16 +53,28 @@ USERS = [
 
 def load(session) -> bool:
     """Add the demo data unless it is there already. Returns whether it added anything."""
-    with session.begin():
-        if session.scalar(select(User).where(User.email == USERS[0][0])) is not None:
-            return False
-        orgs = _organisations(session)
-        users = _users(session, orgs)
-        children = _children(session, orgs, users)
+    if session.scalar(select(User).where(User.email == USERS[0][0])) is not None:
+        session.rollback()
+        return False
+    orgs, users, children = run(session, AddDemoPeople(), SYSTEM)
     _records(session, orgs, users, children)
     _episodes(session, children, users)
     _history(session)
     return True
+
+
+class AddDemoPeople:
+    """The demo's organisations, users and children in one engine command (audited like
+    any other write): returns them by key for the steps that follow."""
+
+    def __call__(self, ctx):
+        orgs = _organisations(ctx.session)
+        users = _users(ctx.session, orgs)
+        children = _children(ctx.session, orgs, users)
+        audit.record(ctx.session, ctx.actor, "demo.loaded", "organisation", orgs["wfc"].id,
+                     detail={"organisations": len(orgs), "users": len(users),
+                             "children": len(children)})
+        return orgs, users, children
 
 
 def _history(session) -> None:
