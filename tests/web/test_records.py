@@ -3,12 +3,15 @@ retention (report, dry run, purge) and backup / restore into an empty database."
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 
-import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from engine import audit, db, migrate
 from engine.models import AuditEvent, Child, Episode
@@ -104,10 +107,32 @@ def test_backup_restores_into_an_empty_database_and_the_trail_verifies(
     assert made.exit_code == 0, made.output
     session.rollback()
     events = audit.count(session)
+    with _empty_database(database_url, tmp_path) as empty:
+        _restore_and_verify(cli, empty, target, events, world)
+
+
+@contextlib.contextmanager
+def _empty_database(database_url, tmp_path):
+    """A second, empty database beside the test's: a new file on SQLite, a new database on
+    the same PostgreSQL server (dropped afterwards)."""
     if database_url.startswith("sqlite"):
-        empty = f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-    else:
-        pytest.skip("one PostgreSQL database per helper: restored into SQLite's test only")
+        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
+        return
+    url = make_url(database_url)
+    name = f"{url.database}_restore_{os.getpid()}"
+    server = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+
+def _restore_and_verify(cli, empty, target, events, world):
     restored = cli.invoke(main, ["--database-url", empty, "restore", str(target)])
     assert restored.exit_code == 0, restored.output
     again = cli.invoke(main, ["--database-url", empty, "restore", str(target)])
