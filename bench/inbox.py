@@ -25,6 +25,7 @@ from sqlalchemy import insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from engine import clock, db, migrate  # noqa: E402
 from engine.models import (  # noqa: E402
@@ -159,6 +160,10 @@ def main():
     clock.install()
     with tempfile.TemporaryDirectory() as tmp:
         url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+        if url.startswith("postgresql"):
+            import pgdb
+
+            pgdb.fresh(url)
         migrate.upgrade(url)
         email = seed(url)
         app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench",

@@ -25,6 +25,7 @@ from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from engine import clock, db, forms, migrate, specs  # noqa: E402
 from engine.commands import (  # noqa: E402
@@ -54,8 +55,10 @@ def main():
         measure(f"sqlite:///{tmp}/storage.sqlite3", fake)
     url = os.environ.get("BENCH_DATABASE_URL")
     if url:
+        import pgdb
+
         fake.set(start)
-        measure(url, fake)
+        measure(pgdb.fresh(url), fake)
     else:
         print("PostgreSQL: set BENCH_DATABASE_URL (an empty database it may fill) to measure")
 

@@ -21,13 +21,12 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine import clock, db, forms, migrate  # noqa: E402
+from engine import clock, db, forms  # noqa: E402
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "3000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -42,14 +41,10 @@ def main():
         print("throughput: set BENCH_DATABASE_URL to an empty PostgreSQL database to measure")
         return
     import http_complete
+    import pgdb
 
     clock.install()
-    engine = db.make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    migrate.upgrade(url)
+    pgdb.fresh(url)
     sessions = db.make_session_factory(db.make_engine(url))
     started = time.perf_counter()
     with sessions() as session:
