@@ -74,18 +74,19 @@ def measure(url: str, fake) -> None:
         episodes = [_close_one(session, fake, n) for n in range(EPISODES)]
         closed = [e for e in episodes if e is not None]
         cases = session.scalars(select(Case.id).where(Case.episode_id.in_(closed))).all()
+        print(f"\n{backend}: {len(closed)} of {EPISODES} episodes closed, {len(cases)} cases")
         rows = _row_bytes(session, cases, closed)
         state = session.execute(select(func.sum(func.length(Case.state)),
                                        func.max(func.length(Case.state)))
                                 .where(Case.id.in_(cases))).one()
         largest = session.scalar(select(Case.state).where(Case.id.in_(cases))
                                  .order_by(func.length(Case.state).desc()).limit(1))
-        print(f"\n{backend}: {len(closed)} of {EPISODES} episodes closed, {len(cases)} cases")
         per = rows / max(len(closed), 1) / 1024
         print(f"  stored per closed episode (all rows of its cases): {per:.1f} KB "
               f"(target: at most {TARGET_KB} KB, {per / TARGET_KB:.1f}x)")
         print(f"  of which case state: {state[0] / max(len(closed), 1) / 1024:.1f} KB; "
-              f"largest state {state[1] / 1024:.1f} KB with {_tasks(largest)} tasks")
+              f"largest state {state[1] / 1024:.1f} KB with {_tasks(largest)} tasks "
+              "(completed elements, once archived)")
         if before is not None:
             _growth(session, before, len(closed))
     engine.dispose()
@@ -136,9 +137,10 @@ def _close_one(session, fake, n: int) -> int | None:
 
 
 def _row_bytes(session, case_ids, episode_ids) -> int:
-    """Bytes of the rows' values as stored (text lengths plus 8 per other value): a
-    measure both databases give the same way."""
+    """Bytes of the rows' values as stored (the length of each value as text): a measure
+    both databases give the same way. Prints each table's share."""
     total = 0
+    shares = {}
     for table in CASE_TABLES + EPISODE_TABLES:
         key = "episode_id" if table in EPISODE_TABLES else "case_id"
         ids = episode_ids if key == "episode_id" else case_ids
@@ -153,10 +155,15 @@ def _row_bytes(session, case_ids, episode_ids) -> int:
             if not part:
                 continue
             marks = ", ".join(str(int(i)) for i in part)
-            total += session.execute(text(
+            part_bytes = session.execute(text(
                 f"SELECT coalesce(sum({size}), 0) FROM {table} "  # noqa: S608 (names from the schema)
                 f"WHERE {key} IN ({marks})")).scalar()
+            total += part_bytes
+            shares[table] = shares.get(table, 0) + part_bytes
     session.rollback()
+    per = max(len(episode_ids), 1) * 1024
+    print("  per closed episode by table: " + ", ".join(
+        f"{t} {b / per:.1f} KB" for t, b in sorted(shares.items(), key=lambda x: -x[1]) if b))
     return int(total)
 
 
@@ -196,7 +203,10 @@ def _growth(session, before, closed: int) -> None:
 def _tasks(state: str | None) -> int:
     if not state:
         return 0
-    data = json.loads(state)["state"]
+    stored = json.loads(state)
+    if "archived" in stored:  # a finished case: the elements it completed
+        return sum(len(ids) for ids in stored["archived"].values())
+    data = stored["state"]
     count = len(data.get("tasks", {}))
     for sub in (data.get("subprocesses") or {}).values():
         count += len(sub.get("tasks", {}))
