@@ -66,13 +66,20 @@ lint: $(STAMP)
 check: $(STAMP)
 	$(BIN)/safeguard check
 
+# Every row of issue 16's table, each beside its anchor measured in the same run. The
+# PostgreSQL rows use BENCH_PG (its schema is dropped: never point it at real data).
+BENCH_PG ?= postgresql+psycopg://postgres@127.0.0.1:5432/safeguard_bench
 bench: install
 	$(BIN)/python bench/complete_step.py
+	$(BIN)/python bench/two_tasks.py
+	$(BIN)/python bench/http_complete.py
+	BENCH_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/throughput.py
+	BENCH_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/inbox.py
+	BENCH_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/timers.py
+	BENCH_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/storage.py
 	$(BIN)/python bench/record_episode.py
-	$(BIN)/python bench/inbox.py
-	$(BIN)/python bench/timers.py
 	$(BIN)/python bench/process_page.py
-	$(BIN)/python bench/dashboard.py --with-returns
+	BENCH_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/dashboard.py --with-returns
 
 clean:
 	rm -rf $(VENV) $(VALIDATOR_VENV) node_modules instance .pytest_cache

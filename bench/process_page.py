@@ -85,7 +85,7 @@ def bench_requests(url, email):
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
                       "SAFEGUARD_ENV": "development",
-                      "SESSION_COOKIE_SECURE": False})
+                      "SESSION_COOKIE_SECURE": False, "SECOND_FACTOR": False})
     client = app.test_client()
     assert client.post("/sign-in", data={"email": email, "password": PASSWORD}).status_code == 302
     for label, path in (("counts.json (what the diagram shows)", "/processes/report/counts.json"),

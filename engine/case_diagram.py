@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from . import clock, runtime, versions
+from . import clock, runtime, store, versions
 from .models import Case, ProcessVersion, WorkItem
 
 CURRENT = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -43,17 +43,23 @@ def positions(session, case: Case, process_id: str) -> Positions | None:
         return None
     found = Positions(process_id, version)
     names = versions.scopes(session, version)  # the diagram and its embedded subprocesses
-    _, workflow = runtime.load_case(session, case.id)
-    for task in workflow.get_tasks(state=TaskState.ANY_MASK):
-        spec = task.task_spec
-        if task.workflow.spec.name not in names or spec.bpmn_id is None:
-            continue
-        if task.state == TaskState.COMPLETED:
-            found.completed.add(spec.bpmn_id)
-        elif task.state & CURRENT:
-            found.current.add(spec.bpmn_id)
+    done = store.archived(case.state)
+    if done is not None:  # a finished case keeps only what it completed
+        found.completed = {element for name in names for element in done.get(name, ())}
+        workflow_spec, subprocess_specs = runtime.specs_for_case(session, case)
+    else:
+        _, workflow = runtime.load_case(session, case.id)
+        workflow_spec, subprocess_specs = workflow.spec, workflow.subprocess_specs
+        for task in workflow.get_tasks(state=TaskState.ANY_MASK):
+            spec = task.task_spec
+            if task.workflow.spec.name not in names or spec.bpmn_id is None:
+                continue
+            if task.state == TaskState.COMPLETED:
+                found.completed.add(spec.bpmn_id)
+            elif task.state & CURRENT:
+                found.current.add(spec.bpmn_id)
     for name in names:
-        for spec in _task_specs(workflow, name):
+        for spec in _task_specs(workflow_spec, subprocess_specs, name):
             if isinstance(spec, CallActivity):
                 found.calls[spec.bpmn_id] = spec.spec
     now = clock.now()
@@ -66,8 +72,8 @@ def positions(session, case: Case, process_id: str) -> Positions | None:
     return found
 
 
-def _task_specs(workflow, process_id):
-    if workflow.spec.name == process_id:
-        return workflow.spec.task_specs.values()
-    spec = workflow.subprocess_specs.get(process_id)
+def _task_specs(workflow_spec, subprocess_specs, process_id):
+    if workflow_spec.name == process_id:
+        return workflow_spec.task_specs.values()
+    spec = subprocess_specs.get(process_id)
     return spec.task_specs.values() if spec is not None else []

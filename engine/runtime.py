@@ -68,6 +68,11 @@ def _specs_for(session, spec_versions: dict[str, int], top_process: str):
     return top_spec, subprocess_specs
 
 
+def specs_for_case(session, case: Case):
+    """(the case's top spec, its subprocess specs), without loading its state."""
+    return _specs_for(session, case.spec_versions, case.process_id)
+
+
 def _loader(session, version_id):
     return lambda: session.scalar(
         select(ProcessVersion.spec_json).where(ProcessVersion.id == version_id))
@@ -89,6 +94,8 @@ def load_case(session, case_id: int, *, expected_revision: int | None = None):
     if expected_revision is not None and case.revision != expected_revision:
         raise Conflict(f"case {case_id} has changed since you loaded it "
                        f"(revision {case.revision}, not {expected_revision})")
+    if store.archived(case.state) is not None:
+        raise Conflict(f"case {case_id} has finished: nothing more can happen in it")
     spec, subprocess_specs = _specs_for(session, case.spec_versions, case.process_id)
     workflow = store.loads(case.state, spec, subprocess_specs, script_engine(session))
     refresh_facts(session, case, workflow)
@@ -177,11 +184,14 @@ def case_failure(exc: WorkflowException, workflow: BpmnWorkflow | None = None) -
 def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,
               detail: dict | None = None) -> None:
     now = clock.now()
-    case.state = store.dumps(workflow)
     case.updated_at = now
-    if workflow.completed and case.status != "completed":
-        case.status = "completed"
-        case.completed_at = now
+    if workflow.completed:
+        case.state = store.archive(workflow)
+        if case.status != "completed":
+            case.status = "completed"
+            case.completed_at = now
+    else:
+        case.state = store.dumps(workflow)
     # One UPDATE of the case, not one per query the projections make on the way.
     with session.no_autoflush:
         projections.sync(session, case, workflow, actor)

@@ -157,3 +157,22 @@ def test_whole_case_to_completed(session, simple, fake_clock, people):
         "completed", "closed", fake_clock.now())
     assert session.scalar(select(func.count()).select_from(WorkItem)
                           .where(WorkItem.state == "open")) == 0
+
+
+def test_a_finished_case_is_archived_compactly_and_its_diagram_still_shows_the_path(
+        session, simple, fake_clock, people):
+    from engine import case_diagram
+
+    case = start(session, fake_clock)
+    first = items(session, case.id)["first"]
+    run(session, CompleteWorkItem(first.id, {"note": "x", "outcome": "done"}), people["police"])
+    running = len(session.get(Case, case.id).state)
+    run(session, DeliverMessage(case.id, "ping", {"from": "test"}), SYSTEM)
+    session.expire_all()
+    finished = session.get(Case, case.id)
+    assert len(finished.state) < running / 5  # the elements it completed, not every task
+    shown = case_diagram.positions(session, finished, "simple")
+    assert {"start", "first", "wait_ping", "end"} <= shown.completed
+    assert shown.current == set() and "chase" not in shown.completed
+    with pytest.raises(Conflict, match="has finished"):
+        run(session, DeliverMessage(case.id, "ping", {"from": "test"}), SYSTEM)
