@@ -248,7 +248,8 @@ class Case(Base):
     spec_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     child_id: Mapped[int | None] = mapped_column(ForeignKey("child.id"), index=True)
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episode.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running, completed, error
+    status: Mapped[str] = mapped_column(String(16), default="running",  # running, completed, error
+                                        index=True)
     stage: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     # where and when an engine step last failed (status "error"); cleared by a retry
