@@ -97,8 +97,15 @@ def _child_conditions(who: Subject) -> list:
     return conditions
 
 
-def visible_cases(who):
-    """`select(Case.id)` of every case the subject may see; use as `Case.id.in_(...)`."""
+# A case whose work can still be open: open work items live only in these (an error case
+# keeps its work until an administrator retries it).
+OPEN_CASE_STATUSES = ("running", "error")
+
+
+def visible_cases(who, *, open_only: bool = False):
+    """`select(Case.id)` of every case the subject may see; use as `Case.id.in_(...)`.
+    `open_only` limits it to cases that can hold open work: lists of open work use it, so
+    that the planner joins the council's running cases, not every case it ever closed."""
     who = subject(who)
     reporter = aliased(User)
     conditions = _child_conditions(who)
@@ -107,10 +114,11 @@ def visible_cases(who):
                        reporter.organisation_id == who.organisation_id]
     if not conditions:
         return select(Case.id).where(Case.id.is_(None))
-    return (select(Case.id).join(Child, Case.child_id == Child.id)
-            .outerjoin(Episode, Case.episode_id == Episode.id)
-            .outerjoin(reporter, Episode.reported_by_id == reporter.id)
-            .where(or_(*conditions)))
+    query = (select(Case.id).join(Child, Case.child_id == Child.id)
+             .outerjoin(Episode, Case.episode_id == Episode.id)
+             .outerjoin(reporter, Episode.reported_by_id == reporter.id)
+             .where(or_(*conditions)))
+    return query.where(Case.status.in_(OPEN_CASE_STATUSES)) if open_only else query
 
 
 def visible_children(who):

@@ -248,13 +248,16 @@ class Case(Base):
     spec_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
     child_id: Mapped[int | None] = mapped_column(ForeignKey("child.id"), index=True)
     episode_id: Mapped[int | None] = mapped_column(ForeignKey("episode.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="running")  # running, completed, error
+    status: Mapped[str] = mapped_column(String(16), default="running",  # running, completed, error
+                                        index=True)
     stage: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     # where and when an engine step last failed (status "error"); cleared by a retry
     error_element: Mapped[str | None] = mapped_column(String(200))
     failed_at: Mapped[dt.datetime | None]
-    state: Mapped[str] = mapped_column(Text)
+    # Deferred: a running case's state is tens of kilobytes, and only the runtime reads it
+    # (runtime.load_case undefers it); lists and pages of cases never pull it.
+    state: Mapped[str] = mapped_column(Text, deferred=True)
     revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[timestamp] = mapped_column(default=_now)
     updated_at: Mapped[timestamp] = mapped_column(default=_now)

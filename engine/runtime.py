@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 
 from . import audit, calendar, clock, projections, scripting, specs, store
 from .errors import CaseFailed, Conflict, NotFound
@@ -88,7 +89,7 @@ def new_workflow(session, case: Case, data: dict) -> BpmnWorkflow:
 
 
 def load_case(session, case_id: int, *, expected_revision: int | None = None):
-    case = session.get(Case, case_id)
+    case = session.get(Case, case_id, options=[undefer(Case.state)])
     if case is None:
         raise NotFound(f"there is no case {case_id}")
     if expected_revision is not None and case.revision != expected_revision:

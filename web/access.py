@@ -43,9 +43,9 @@ def actor() -> Actor:
     return Actor.for_user(current_user)
 
 
-def visible_cases(user: User):
+def visible_cases(user: User, *, open_only: bool = False):
     """`select(Case.id)` of every case the user may see; use as `Case.id.in_(...)`."""
-    return rule.visible_cases(user)
+    return rule.visible_cases(user, open_only=open_only)
 
 
 def visible_children(user: User):

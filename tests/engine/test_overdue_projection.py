@@ -38,8 +38,8 @@ def test_r16_need_to_know_report_reported_50_hours_after_last_seen_is_overdue_at
     manager = proc.session.get(User, proc.user_ids["team_manager"])
     counts = overdue_counts(proc.session, manager, now)
     assert counts["team"] == 1
-    rows, _ = page_of_items(proc.session, manager, "team", Filters(), 1, now)
-    assert rows[0][0].id == late.id
+    rows, _, overdue = page_of_items(proc.session, manager, "team", Filters(), 1, now)
+    assert rows[0][0].id == late.id and overdue == counts["team"]
 
     # The process page counts it overdue at its element.
     counts = process_page.element_counts(proc.session, "locate", now)

@@ -99,3 +99,27 @@ def test_process_owner_has_no_case_work(client, world):
     sign_in(client, world.process_owner.email)
     html = client.get("/").get_data(as_text=True)
     assert "no work for you here" in html
+
+
+def test_the_inbox_never_reads_case_state_and_joins_only_open_cases(app, client, world):
+    """Issue 16: a running case's state is tens of kilobytes; a list of 25 items must not
+    pull 25 of them, and the visibility rule for open work looks at open cases only."""
+    from sqlalchemy import event
+
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(" ".join(statement.split()))
+
+    sign_in(client, world.police.email)
+    engine = app.extensions["sqlalchemy_engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        html = client.get("/?tab=team").get_data(as_text=True)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert _task_links(html)
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert not [s for s in reads if "case_record.state" in s]
+    visibility = [s for s in reads if "FROM work_item" in s and "case_record.status IN" in s]
+    assert visibility  # the team list's visibility is limited to running and error cases

@@ -201,8 +201,8 @@ def list_work_items():
     if scope not in ("mine", "team"):
         raise InvalidInput("scope is mine or team", {"scope": ["Use 'mine' or 'team'"]})
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    rows, total = page_of_items(get_session(), g.api_user, scope, Filters(), page,
-                                clock.now())
+    rows, total, _ = page_of_items(get_session(), g.api_user, scope, Filters(), page,
+                                   clock.now())
     return jsonify({"items": [_item_json(row[0]) for row in rows], "total": total,
                     "page": page, "page_size": PAGE_SIZE})
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 
 from engine.models import Case, Child, Episode, ProcessVersion, User, WorkItem
 
@@ -31,7 +32,7 @@ def _scope(user: User, tab: str):
         return and_(WorkItem.state == "open", WorkItem.assignee_id == user.id)
     roles = sorted(user.role_keys & CASE_ROLES)
     return and_(WorkItem.state == "open", WorkItem.assignee_id.is_(None),
-                WorkItem.role.in_(roles), WorkItem.case_id.in_(visible_cases(user)))
+                WorkItem.role.in_(roles), WorkItem.case_id.in_(visible_cases(user, open_only=True)))
 
 
 def _filtered(user, tab, filters: Filters, now: dt.datetime):
@@ -51,18 +52,25 @@ def _filtered(user, tab, filters: Filters, now: dt.datetime):
     return conditions
 
 
+class Page(NamedTuple):
+    rows: list
+    total: int
+    overdue: int  # of the items that match the filters
+
+
 def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
-                  now: dt.datetime, *, count_only: bool = False):
-    """One page of a tab, soonest due first and items without a deadline last, and the
-    tab's total. Dated and undated items are read separately so that each read walks the
-    (state, role, due_at) index in order and stops at the page, instead of sorting every
-    matching row on `due_at IS NULL`."""
+                  now: dt.datetime, *, count_only: bool = False) -> Page:
+    """One page of a tab, soonest due first and items without a deadline last, with the
+    tab's total and how many of them are overdue. Dated and undated items are read
+    separately so that each read walks the (state, role, due_at) index in order and stops
+    at the page, instead of sorting every matching row on `due_at IS NULL`."""
     conditions = _filtered(user, tab, filters, now)
     dated = conditions + [WorkItem.due_at.is_not(None)]
     undated = conditions + [WorkItem.due_at.is_(None)]
-    total, dated_total = _counts(session, conditions, join_case=bool(filters.stage))
+    total, dated_total, overdue = _counts(session, conditions, now,
+                                          join_case=bool(filters.stage))
     if count_only:
-        return [], total
+        return Page([], total, overdue)
     offset = (page - 1) * PAGE_SIZE
     rows = []
     if offset < dated_total:
@@ -70,7 +78,7 @@ def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
     if len(rows) < PAGE_SIZE:
         rows += _rows(session, undated, (WorkItem.id,), max(offset - dated_total, 0),
                       PAGE_SIZE - len(rows))
-    return rows, total
+    return Page(rows, total, overdue)
 
 
 def _rows(session, conditions, order, offset: int, limit: int):
@@ -83,19 +91,23 @@ def _rows(session, conditions, order, offset: int, limit: int):
         .where(*conditions).order_by(*order).limit(limit).offset(offset)).all()
 
 
-def _counts(session, conditions, *, join_case: bool) -> tuple[int, int]:
-    """(all, with a due time) in one pass over the index."""
-    query = select(func.count(), func.count(WorkItem.due_at)).select_from(WorkItem)
+def _counts(session, conditions, now, *, join_case: bool) -> tuple[int, int, int]:
+    """(all, with a due time, overdue) in one pass over the index."""
+    query = select(func.count(), func.count(WorkItem.due_at),
+                   func.count(case((WorkItem.due_at < now, 1)))).select_from(WorkItem)
     if join_case:  # only the stage filter needs the case row
         query = query.join(Case, WorkItem.case_id == Case.id)
     return tuple(session.execute(query.where(*conditions)).one())
 
 
-def overdue_counts(session, user: User, now: dt.datetime) -> dict[str, int]:
-    counts = {}
+def overdue_counts(session, user: User, now: dt.datetime,
+                   known: dict[str, int] | None = None) -> dict[str, int]:
+    """Overdue items per tab; `known` gives tabs already counted (the page just read)."""
+    counts = dict(known or {})
     for tab in ("mine", "team"):
-        counts[tab] = session.scalar(select(func.count()).select_from(WorkItem).where(
-            _scope(user, tab), WorkItem.due_at < now))
+        if tab not in counts:
+            counts[tab] = session.scalar(select(func.count()).select_from(WorkItem).where(
+                _scope(user, tab), WorkItem.due_at < now))
     return counts
 
 

@@ -24,7 +24,7 @@ def index():
     tab = request.args.get("tab")
     if tab not in ("mine", "team"):
         tab = _tab_with_work(db, filters, now)
-    rows, total = page_of_items(db, current_user, tab, filters, page, now)
+    rows, total, overdue = page_of_items(db, current_user, tab, filters, page, now)
     # The list names children: which ones this person was shown is audited, like a search.
     shown = sorted({child.id for _, _, child, _, _ in rows if child is not None})
     if shown:
@@ -35,7 +35,10 @@ def index():
     return render_template(
         "inbox/index.html", tab=tab, rows=rows, total=total, page=page, pages=pages,
         filters=filters, roles=roles, stages=stages(db),
-        due_states=DUE_STATES, overdue=overdue_counts(db, current_user, now),
+        due_states=DUE_STATES,
+        # the tab just read counted its own overdue items, unless a filter narrowed it
+        overdue=overdue_counts(db, current_user, now,
+                               known={} if _narrowed(filters) else {tab: overdue}),
         has_case_role=bool(roles))
 
 
@@ -43,7 +46,11 @@ def _tab_with_work(db, filters: Filters, now) -> str:
     """Land on My work when something is assigned to me, else on Team work when the team
     has something, else on My work."""
     for tab in ("mine", "team"):
-        _, total = page_of_items(db, current_user, tab, filters, 1, now, count_only=True)
+        total = page_of_items(db, current_user, tab, filters, 1, now, count_only=True).total
         if total:
             return tab
     return "mine"
+
+
+def _narrowed(filters: Filters) -> bool:
+    return bool(filters.role or filters.stage or filters.due)
