@@ -16,7 +16,7 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from engine import clock
-from engine.commands.accounts import InviteUser
+from engine.commands.accounts import InviteUser, RequestPasswordReset
 from engine.executor import SYSTEM, run
 from engine.models import AccountToken, ApiKey, AuditEvent, Notification, User
 from engine.notifications.sender import MailSettings
@@ -65,6 +65,17 @@ def _enrol(client, fake_clock) -> list[str]:
                       done.get_data(as_text=True))
 
 
+def _set_up(client, session, user, fake_clock) -> list[str]:
+    """A first sign-in as it happens: the one-time link from the e-mail sets the password
+    (NEW_PASSWORD), then this browser sets up the second factor. The recovery codes."""
+    reset = RequestPasswordReset(user.email)
+    run(session, reset, SYSTEM)
+    saved = client.post(f"/account/password/{reset.token}",
+                        data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert saved.headers["Location"] == "/sign-in/set-up-second-factor"
+    return _enrol(client, fake_clock)
+
+
 def test_admin_invites_and_the_person_sets_password_and_second_factor(
         client, app, make_user, make_org, session, fake_clock):
     admin = make_user("admin")
@@ -72,7 +83,7 @@ def test_admin_invites_and_the_person_sets_password_and_second_factor(
     admin_client = app.test_client()
     sign_in(admin_client, admin.email)  # admins need a second factor too
     assert admin_client.get("/admin/users").status_code == 302
-    _enrol(admin_client, fake_clock)
+    _set_up(admin_client, session, admin, fake_clock)
     invite = admin_client.post("/admin/users/invite", data={
         "name": "Sam Worker", "email": "sam@example.org", "organisation_id": council.id,
         "roles": ["social_worker"], "team": "Kendal"})
@@ -88,12 +99,10 @@ def test_admin_invites_and_the_person_sets_password_and_second_factor(
     assert "Create your password" in client.get(link).get_data(as_text=True)
     short = client.post(link, data={"password": "short", "confirm": "short"})
     assert "12 characters or more" in short.get_data(as_text=True)
-    assert client.post(link, data={"password": NEW_PASSWORD,
-                                   "confirm": NEW_PASSWORD}).status_code == 302
+    saved = client.post(link, data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    # the browser that used the link goes on to set up the second factor
+    assert saved.headers["Location"] == "/sign-in/set-up-second-factor"
     assert client.get(link).headers["Location"] == "/account/reset"  # used once
-    first = client.post("/sign-in", data={"email": "sam@example.org",
-                                          "password": NEW_PASSWORD})
-    assert first.headers["Location"] == "/sign-in/set-up-second-factor"
     assert client.get("/").status_code == 302  # not signed in until the second factor
     codes = _enrol(client, fake_clock)
     assert len(codes) == 10
@@ -107,11 +116,11 @@ def test_second_factor_wrong_code_and_recovery_codes_once(app, make_user, sessio
                                                           fake_clock):
     user = make_user("police")
     client = app.test_client()
-    sign_in(client, user.email)
-    codes = _enrol(client, fake_clock)
+    codes = _set_up(client, session, user, fake_clock)
     client.post("/sign-out")
     for code in ("000000", codes[0], codes[0]):
-        response = client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+        response = client.post("/sign-in", data={"email": user.email,
+                                                 "password": NEW_PASSWORD})
         assert response.headers["Location"] == "/sign-in/second-factor"
         answer = client.post("/sign-in/second-factor", data={"code": code})
         if code == codes[0] and client.get("/").status_code == 200:
@@ -123,15 +132,37 @@ def test_second_factor_wrong_code_and_recovery_codes_once(app, make_user, sessio
     assert _actions(session, "user.recovery_code_used") == ["user.recovery_code_used"]
 
 
-def test_a_password_alone_cannot_re_enrol_the_second_factor(app, make_user, fake_clock):
+def test_a_password_alone_cannot_re_enrol_the_second_factor(app, make_user, session,
+                                                            fake_clock):
     user = make_user("police")
     client = app.test_client()
-    sign_in(client, user.email)
-    _enrol(client, fake_clock)
+    _set_up(client, session, user, fake_clock)
     client.post("/sign-out")
-    client.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    client.post("/sign-in", data={"email": user.email, "password": NEW_PASSWORD})
     response = client.get("/sign-in/set-up-second-factor")
     assert response.headers["Location"] == "/sign-in/second-factor"
+
+
+def test_a_password_alone_cannot_enrol_the_first_second_factor(app, make_user, session,
+                                                              fake_clock):
+    """Someone who has learnt the password of an account not yet set up must not enrol
+    their own phone: only the browser that used the e-mailed link may."""
+    user = make_user("police")
+    intruder = app.test_client()
+    signed = intruder.post("/sign-in", data={"email": user.email, "password": PASSWORD})
+    assert signed.headers["Location"] == "/sign-in/set-up-second-factor"
+    page = intruder.get("/sign-in/set-up-second-factor")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 403
+    assert "Finish setting up your account from your e-mail" in html
+    assert 'id="setup-key"' not in html
+    refused = intruder.post("/sign-in/set-up-second-factor", data={"code": "123456"})
+    assert refused.status_code == 403
+    session.rollback()
+    assert session.get(User, user.id).totp_secret is None
+    assert intruder.get("/").status_code == 302
+    # the owner, from the link in their e-mail, sets it up
+    assert len(_set_up(app.test_client(), session, user, fake_clock)) == 10
 
 
 def test_process_owners_need_no_second_factor(app, make_user):
@@ -194,8 +225,7 @@ def test_a_password_change_ends_every_session(app, client, make_user, session):
 
 def test_admin_pages_refuse_other_roles_and_audit_it(client, make_user, session, fake_clock):
     user = make_user("team_manager")
-    sign_in(client, user.email)
-    _enrol(client, fake_clock)
+    _set_up(client, session, user, fake_clock)
     for path in ("/admin/users", "/admin/organisations", "/admin/api-keys", "/admin/audit"):
         assert client.get(path).status_code == 403
     assert _actions(session, "access.refused") == ["access.refused"]  # the 1st of the hour
@@ -205,8 +235,7 @@ def test_admin_adds_an_organisation_with_a_kind(client, make_user, session, fake
     from engine.models import Organisation
 
     admin = make_user("process_owner", "admin")
-    sign_in(client, admin.email)
-    _enrol(client, fake_clock)
+    _set_up(client, session, admin, fake_clock)
     bad = client.post("/admin/organisations", data={"name": "", "code": "X Y", "kind": "x"})
     html = bad.get_data(as_text=True)
     assert bad.status_code == 400
@@ -246,8 +275,7 @@ def test_admin_revokes_an_api_key_on_the_web(client, make_user, make_org, sessio
                                             fake_clock):
     police = make_org("pol", kind="police")
     admin = make_user("admin")
-    sign_in(client, admin.email)
-    _enrol(client, fake_clock)
+    _set_up(client, session, admin, fake_clock)
     made = client.post("/admin/api-keys", data={"name": "Storm", "organisation_id": police.id,
                                                 "roles": ["police"]})
     plain = re.search(r'<code id="new-key">([^<]+)</code>', made.get_data(as_text=True))
@@ -298,9 +326,11 @@ def test_new_admin_invites_a_social_worker_who_signs_in_end_to_end_over_http(
     mail.start()
     try:
         admin_http = requests.Session()
-        signed = _form(admin_http, f"{served}/sign-in",
-                       {"email": admin.email, "password": PASSWORD})
-        assert signed.url.endswith("/sign-in/set-up-second-factor")
+        reset = RequestPasswordReset(admin.email)  # the new administrator's own link
+        run(session, reset, SYSTEM)
+        saved = _form(admin_http, f"{served}/account/password/{reset.token}",
+                      {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+        assert saved.url.endswith("/sign-in/set-up-second-factor")
         _enrol_over_http(admin_http, served, fake_clock.now())
         invited = _form(admin_http, f"{served}/admin/users/invite", {
             "name": "Sam Worker", "email": "sam.worker@example.org",
@@ -315,9 +345,7 @@ def test_new_admin_invites_a_social_worker_who_signs_in_end_to_end_over_http(
         worker_http = requests.Session()
         saved = _form(worker_http, link, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
         assert "Your password is set" in saved.text
-        signed = _form(worker_http, f"{served}/sign-in",
-                       {"email": "sam.worker@example.org", "password": NEW_PASSWORD})
-        assert signed.url.endswith("/sign-in/set-up-second-factor")
+        assert saved.url.endswith("/sign-in/set-up-second-factor")
         _enrol_over_http(worker_http, served, fake_clock.now())
         inbox = worker_http.get(f"{served}/")
         assert inbox.status_code == 200 and "Sam Worker" in inbox.text

@@ -78,13 +78,21 @@ def _authenticate(email: str, password: str) -> tuple[dict[str, str], str]:
     if not ok:
         return {"email": FAILED}, ""
     if second:
-        session.clear()
-        session["pending"] = {"user": user.id, "generation": user.session_generation,
-                              "at": clock.now().timestamp(), "next": _next_url()}
+        begin_second_factor(user, _next_url())
         return {}, url_for("auth.second_factor" if user.totp_secret
                            else "auth.set_up_second_factor")
     start_session(user)
     return {}, _next_url()
+
+
+def begin_second_factor(user: User, then: str, *, may_enrol: bool = False) -> None:
+    """The password is given; the second factor is to follow in this browser. Only a
+    browser that has just used the account's one-time link (from the invitation or a reset
+    e-mail) may enrol a factor: a password alone, which someone else may have learnt, never
+    can."""
+    session.clear()
+    session["pending"] = {"user": user.id, "generation": user.session_generation,
+                          "at": clock.now().timestamp(), "next": then, "enrol": may_enrol}
 
 
 def start_session(user: User) -> None:
@@ -139,6 +147,8 @@ def set_up_second_factor():
     if user.totp_secret is not None:  # enrolled already: a password alone cannot re-enrol
         return redirect(url_for("auth.second_factor"))
     pending = session["pending"]
+    if not pending.get("enrol"):
+        return render_template("auth/finish_from_link.html", email=user.email), 403
     if "secret" not in pending:
         pending["secret"] = new_secret()
         session.modified = True
