@@ -372,10 +372,38 @@ def describe(event: AuditEvent, orgs: dict, users: dict, location_shown: bool) -
         old, new = (_field_words(name, v, orgs, users) for v in change)
         lines.append(f"{FIELD_WORDS.get(name, name)}: {old} to {new}" if old
                      else f"{FIELD_WORDS.get(name, name)}: {new}")
+    if event.action == "child.imported":
+        lines[:0] = [f"Added from {detail.get('source') or 'the council’s files'}"] \
+            if detail.get("new") else []
+        lines += _imported_periods(detail.get("periods") or [], orgs, users, location_shown)
     if event.action == "episode.category_changed":
         lines.append(f"{_category(detail.get('from'))} to {_category(detail.get('to'))}")
     if detail.get("ended"):
         lines.append("The open one before it ends that day")
+    return lines
+
+
+def _imported_periods(periods: list, orgs, users, location_shown: bool) -> list[str]:
+    """One line per period an import added or changed: what it is from when, and what
+    changed."""
+    lines = []
+    for period in periods:
+        kind = KIND_TITLES.get(period.get("kind"), "period").capitalize()
+        try:
+            since = _day_words(dt.date.fromisoformat(period.get("starts_on", "")))
+        except ValueError:
+            since = ""
+        parts = []
+        for name, change in (period.get("changes") or {}).items():
+            if name == "starts_on" or not isinstance(change, list) or len(change) != 2:
+                continue
+            if name in ("address", "postcode") and not location_shown:
+                parts.append(f"{FIELD_WORDS.get(name, name)}: withheld")
+                continue
+            new = _field_words(name, change[1], orgs, users) or "none"
+            parts.append(f"{FIELD_WORDS.get(name, name)}: {new}")
+        what = "added" if period.get("new") else "changed"
+        lines.append(f"{kind} from {since} {what}" + (f" ({'; '.join(parts)})" if parts else ""))
     return lines
 
 
