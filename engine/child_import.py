@@ -22,16 +22,13 @@ from sqlalchemy import or_, select
 
 from . import audit, clock
 from .child_import_tables import EpisodeRow, HeaderRow, RowProblem, Tables
-from .child_record import (
-    PLACEMENT_TYPES,
-    STATUS_FOR_LS,
-    age_on,
-    refresh_current,
-)
+from .child_record import STATUS_FOR_LS, age_on, refresh_current
 from .errors import InvalidInput, NotPermitted
 from .models import Child, LegalStatusPeriod, Organisation, Placement
 
 CONTINUES = "X1"  # REC: the episode ends and the next begins the same day
+REASON = "The council's SSDA903 files"
+ADDRESS_NOT_GIVEN = "Address not recorded"
 
 
 @dataclass
@@ -122,7 +119,7 @@ class ImportChildren:
             report.notes.append(
                 f"{unnamed} new {'child has' if unnamed == 1 else 'children have'} no name in "
                 "the Header file (no FORENAME and SURNAME columns): the record says "
-                "\"Child\" and the council's id until someone adds the name")
+                "\"Child\" and the council's id until someone adds the name.")
         report.problems.sort(key=lambda p: (p.table != "Header", p.row))
         return report
 
@@ -171,7 +168,8 @@ def _import_child(ctx, authority, authorities, header: HeaderRow, child: Child |
     audit.record(ctx.session, ctx.actor, "child.imported", "child", child.id,
                  child_id=child.id, detail={"new": new, "la_child_id": header.child,
                                             "changes": identity, "periods": periods,
-                                            "source": source})
+                                            "source": source, "reason": REASON + (
+                                                f" ({source})" if source else "")})
     return "added" if new else "updated"
 
 
@@ -256,7 +254,7 @@ def _save(ctx, child: Child, wanted: _Wanted, authority, report: ImportReport) -
     row = model(child_id=child.id, changed_by=ctx.actor.name, changed_at=ctx.now,
                 starts_on=wanted.starts_on)
     if wanted.kind == "placement":
-        row.address = _address(wanted.fields)
+        row.address = ADDRESS_NOT_GIVEN
         fields.setdefault("local_authority_id", authority.id)
         if fields["local_authority_id"] is None:
             fields["local_authority_id"] = authority.id
@@ -297,12 +295,6 @@ def _end_open(ctx, model, child, starts_on) -> int | None:
     other.ends_on = starts_on
     other.changed_by, other.changed_at = ctx.actor.name, ctx.now
     return other.id
-
-
-def _address(fields: dict) -> str:
-    """A placement's words when the file gives no address: its type and postcode."""
-    words = PLACEMENT_TYPES.get(fields.get("placement_type"), "Placement")
-    return f"{words}, {fields['postcode']}" if fields.get("postcode") else words
 
 
 def _plain(value):

@@ -141,7 +141,7 @@ def _rows(text: str, table: str, notes: list[str]) -> list[tuple[int, dict]]:
     unread = [c for c in columns if c and c not in REQUIRED[table] + OPTIONAL[table]]
     if unread:
         notes.append(f"{table}: the column{'s' if len(unread) > 1 else ''} "
-                     f"{', '.join(unread)} {'are' if len(unread) > 1 else 'is'} not read")
+                     f"{', '.join(unread)} {'are' if len(unread) > 1 else 'is'} not read.")
     reader = csv.reader(io.StringIO(text))
     next(reader)
     out = []

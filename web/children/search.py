@@ -41,7 +41,7 @@ def find():
     form = request.form
     text = form.get("q", "").strip()
     errors: dict[str, str] = {}
-    results = None
+    results, more = None, False
     if request.method == "POST":
         born, problem = date_of_birth_from(form)
         if problem:
@@ -51,7 +51,11 @@ def find():
         if query.empty and not errors:
             errors["q"] = "Enter a name, a date of birth or an id"
         if not errors:
-            results = child_search.find(session, current_user, query)
+            # one more than is shown, to say when there are more to narrow down
+            results = child_search.find(session, current_user, query,
+                                        limit=child_search.LIMIT + 1)
+            more = len(results) > child_search.LIMIT
+            results = results[:child_search.LIMIT]
             record_search([c.id for c in results], via="find")
     today = clock.london(clock.now()).date()
     rows = [{"child": child, "missing": open_episode(session, child.id),
@@ -59,5 +63,5 @@ def find():
             for child in results or []]
     return render_template("children/find.html", q=text, dob=_date_parts_from_form(
         form, "dob"), errors=errors, results=rows if results is not None else None,
-        words=_words(), field_ids={"dob": "dob-day"}, error_order=["q", "dob"]), (
+        more=more, words=_words(), field_ids={"dob": "dob-day"}, error_order=["q", "dob"]), (
         400 if errors else 200)
