@@ -115,20 +115,35 @@ def decode(data: bytes, what: str) -> str:
 
 def which_table(text: str) -> str | None:
     """"Header" or "Episodes" by the first line's columns, else None."""
-    columns = set(_columns(text))
+    try:
+        columns = set(_columns(text))
+    except TableError:
+        return None
     for table, required in REQUIRED.items():
         if set(required) <= columns:
             return table
     return None
 
 
-def _columns(text: str) -> list[str]:
-    first = next(csv.reader(io.StringIO(text)), [])
+def _columns(text: str, table: str = "") -> list[str]:
+    try:
+        first = next(csv.reader(io.StringIO(text)), [])
+    except csv.Error as exc:
+        raise TableError(f"The {table or 'CSV'} file cannot be read as CSV: {exc}",
+                         table) from None
     return [c.strip().upper() for c in first]
 
 
 def _rows(text: str, table: str, notes: list[str]) -> list[tuple[int, dict]]:
-    columns = _columns(text)
+    try:
+        return _read_rows(text, table, notes)
+    except csv.Error as exc:
+        # a broken quote or an enormous cell: the file is not the CSV it should be
+        raise TableError(f"The {table} file cannot be read as CSV: {exc}", table) from None
+
+
+def _read_rows(text: str, table: str, notes: list[str]) -> list[tuple[int, dict]]:
+    columns = _columns(text, table)
     missing = [c for c in REQUIRED[table] if c not in columns]
     if missing:
         other = "Episodes" if table == "Header" else "Header"

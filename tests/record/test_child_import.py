@@ -161,6 +161,9 @@ def test_a_table_with_the_wrong_columns_is_refused_whole():
         tables.read(EPISODES, EPISODES, dt.date(2026, 3, 2))
     with pytest.raises(tables.TableError, match="not a CSV text file"):
         tables.decode(b"\x89PNG\r\n\x1a\n\x00\x00", "Header")
+    huge = HEADER + '1005,M,01/01/2012,WBRI,"' + "x" * 200_000 + '",,\n'
+    with pytest.raises(tables.TableError, match="The Header file cannot be read as CSV"):
+        tables.read(huge, EPISODES, dt.date(2026, 3, 2))
 
 
 def test_only_the_authoritys_administrator_imports(session, councils):
