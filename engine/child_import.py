@@ -8,7 +8,9 @@ run of the same files changes nothing. A child is found by the council's id (903
 kept as `Child.la_child_id`). Consecutive episodes with the same legal status form one
 legal status period, and consecutive episodes in the same placement one placement (the
 903 splits a period of care at every change of either). A period already on the record
-is matched by its start date and brought up to date with what the file says; the file
+is matched by its start date (or, when the council has corrected the dates, by being the
+one period it overlaps that is the same in everything else) and brought up to date with
+what the file says; one that would overlap another is reported, not taken; the file
 never removes one, and what the file cannot know (a placement's address as typed by a
 social worker, the authority it lies in when the file has no PL_LA) is left as recorded.
 """
@@ -234,8 +236,12 @@ def _save(ctx, child: Child, wanted: _Wanted, authority, report: ImportReport) -
     session = ctx.session
     existing = session.scalar(select(model).where(model.child_id == child.id,
                                                   model.starts_on == wanted.starts_on))
-    fields = {k: v for k, v in wanted.fields.items() if v is not None or k == "ends_on"}
+    fields = {k: v for k, v in wanted.fields.items() if v is not None}
     fields["ends_on"] = wanted.ends_on
+    if existing is None:
+        existing = _same_period_moved(session, model, child, wanted)
+        if existing is not None:
+            fields["starts_on"] = wanted.starts_on
     if existing is not None:
         changes = {k: [_plain(getattr(existing, k)), _plain(v)] for k, v in fields.items()
                    if getattr(existing, k) != v}
@@ -265,6 +271,22 @@ def _save(ctx, child: Child, wanted: _Wanted, authority, report: ImportReport) -
     return {"kind": wanted.kind, "period": row.id, "new": True,
             "starts_on": wanted.starts_on.isoformat(), "ended": ended,
             "changes": {k: [None, _plain(v)] for k, v in fields.items() if v is not None}}
+
+
+# What makes a period the same one when the council has corrected its dates.
+SAME = {"legal_status": ("ls_code",),
+        "placement": ("placement_type", "provider_type", "urn", "postcode")}
+
+
+def _same_period_moved(session, model, child, wanted: _Wanted):
+    """The one period of the record that overlaps the wanted one and is the same in
+    everything but its dates (the council corrected a start date), if there is one."""
+    far = dt.date.max
+    found = [row for row in session.scalars(select(model).where(
+        model.child_id == child.id, model.starts_on < (wanted.ends_on or far),
+        or_(model.ends_on.is_(None), model.ends_on > wanted.starts_on)))
+        if all(getattr(row, name) == wanted.fields.get(name) for name in SAME[wanted.kind])]
+    return found[0] if len(found) == 1 else None
 
 
 def _overlapping(session, model, child, row, wanted: _Wanted, report) -> bool:

@@ -191,3 +191,30 @@ def test_children_import_command_line(database_url, session, councils, tmp_path)
     (tmp_path / "b.csv").unlink()
     missing = cli.invoke(main, args)
     assert missing.exit_code == 1 and "has no SSDA903 Header table" in missing.output
+
+
+def test_r2_a_period_overlapping_one_on_the_record_is_reported_not_taken(session, councils):
+    ours, _ = councils
+    _import(session, ours)
+    session.rollback()
+    cara = session.scalar(select(Child).where(Child.la_child_id == "1002"))
+    run(session, SavePeriod(cara.id, "placement", {
+        "address": "Respite home", "starts_on": "2025-08-01", "ends_on": "2025-09-15",
+        "local_authority_id": ours.id}, ""), SYSTEM)
+    # the council's system now says Cara came into care on 1 September, before the respite
+    # placement the worker recorded ended; and an 18-year-old is not added
+    header = HEADER + "1006,F,01/01/2008,WBRI,,,\n"
+    episodes = EPISODES.replace("1002,01/10/2025,S", "1002,01/09/2025,S")
+    report = _import(session, ours, header, episodes)
+    reasons = [str(p) for p in report.problems]
+    assert ("Episodes row 5: the placement from 01/09/2025 overlaps the placement from "
+            "01/08/2025 to 15/09/2025 already on the record") in reasons
+    assert "Header row 5: CHILD 1006 is 18 or over (DOB 01/01/2008): not added" in reasons
+    session.rollback()
+    legal = session.scalars(select(LegalStatusPeriod.starts_on).where(
+        LegalStatusPeriod.child_id == cara.id).order_by(LegalStatusPeriod.starts_on)).all()
+    assert legal == [dt.date(2025, 9, 1)]  # the same period of care, its start corrected
+    placed = session.scalars(select(Placement.starts_on).where(
+        Placement.child_id == cara.id).order_by(Placement.starts_on)).all()
+    assert placed == [dt.date(2025, 8, 1), dt.date(2025, 10, 1)]  # the overlap not taken
+    assert session.scalar(select(Child.id).where(Child.la_child_id == "1006")) is None
