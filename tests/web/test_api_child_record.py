@@ -72,7 +72,7 @@ def test_r8_periods_allocations_and_flags_change_through_the_api(client, world, 
                        ).status_code == 422
 
 
-def test_r2_the_same_refusals_as_the_pages(client, world, api_key):
+def test_r2_the_same_refusals_as_the_pages(client, world, api_key, session):
     police = api_key(world.police_org, "police")
     assert _record(client, world, police).status_code == 200  # sees the child
     for path, body in ((f"/api/v1/children/{world.child.id}/identity",
@@ -82,6 +82,12 @@ def test_r2_the_same_refusals_as_the_pages(client, world, api_key):
                        (f"/api/v1/children/{world.child.id}/record/placement",
                         {"values": {"address": "x"}, "reason": "x"})):
         assert client.post(path, headers=police, json=body).status_code == 403, path
+    session.rollback()
+    refusal = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "access.refused")).first()  # counted; the first is written
+    assert refusal is not None and refusal.detail["what"] == "permission"
+    assert refusal.detail["path"] == f"/api/v1/children/{world.child.id}/identity"
+    session.rollback()
     outsider = api_key(world.other_council, "social_worker")
     assert _record(client, world, outsider).status_code == 404
     assert client.post(f"/api/v1/children/{world.child.id}/identity", headers=outsider,

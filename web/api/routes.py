@@ -95,6 +95,7 @@ def engine_error(exc):
     if isinstance(exc, Conflict):
         return problem(409, str(exc))
     if isinstance(exc, NotPermitted):
+        refused("permission", g.get("api_user"))  # as a page's 403 is
         return problem(403, str(exc))
     if isinstance(exc, NotFound):
         refused("record", g.get("api_user"))
