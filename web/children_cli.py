@@ -73,8 +73,8 @@ def children_import(ctx, directory, org_code):
     with _session(ctx) as session:
         authority = _authority(session, org_code)
         try:
-            read = tables.read(found["Header"].read_text("utf-8-sig"),
-                               found["Episodes"].read_text("utf-8-sig"),
+            read = tables.read(tables.decode(found["Header"].read_bytes(), "Header"),
+                               tables.decode(found["Episodes"].read_bytes(), "Episodes"),
                                clock.london(clock.now()).date())
             report = run(session, ImportChildren(
                 authority.id, read, f"{found['Header'].name}, {found['Episodes'].name}"),
