@@ -218,3 +218,19 @@ def test_r2_a_period_overlapping_one_on_the_record_is_reported_not_taken(session
         Placement.child_id == cara.id).order_by(Placement.starts_on)).all()
     assert placed == [dt.date(2025, 8, 1), dt.date(2025, 10, 1)]  # the overlap not taken
     assert session.scalar(select(Child.id).where(Child.la_child_id == "1006")) is None
+
+
+def test_an_unknown_placement_authority_and_extra_columns_are_said(session, councils):
+    ours, _ = councils
+    header = HEADER.replace("MC_DOB\n", "MC_DOB,FORENAME,SURNAME,NOTES\n", 1).replace(
+        "1001,M,12/09/2010,WBRI,UN1,,", "1001,M,12/09/2010,WBRI,UN1,,,Gus,Outofarea,x")
+    episodes = EPISODES.replace("SC123456,LCC", "SC123456,Narnia")
+    report = _import(session, ours, header, episodes)
+    assert "Episodes row 4: PL_LA Narnia is not a local authority known here" in [
+        str(p) for p in report.problems]
+    assert "Header: the column NOTES is not read." in report.notes
+    session.rollback()
+    gus = session.scalar(select(Child).where(Child.la_child_id == "1001"))
+    assert (gus.first_name, gus.last_name) == ("Gus", "Outofarea")
+    assert [p.placement_type for p in session.scalars(select(Placement).where(
+        Placement.child_id == gus.id))] == ["U4"]  # the row in Narnia is not taken
