@@ -50,6 +50,10 @@ MANAGER_ROLES = frozenset({"team_manager", "service_manager"})
 RECORD_AUDIT_ROLES = frozenset({"dpo"}) | MANAGER_ROLES
 # The DPO answers for the records of their own organisation's children.
 DPO_ROLES = frozenset({"dpo"})
+# Who may look for a child (the search shows only those the visibility rule lets them
+# see): everyone who works on cases, administrators (their authority's records) and the
+# data protection officer.
+FIND_ROLES = CASE_ROLES | ADMIN_ROLES | DPO_ROLES
 # Roles of the responsible authority that work with the child directly (R43).
 LOCATION_COUNCIL_ROLES = frozenset({"social_worker", "team_manager", "service_manager", "iro",
                                      "metco"})

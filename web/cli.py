@@ -379,6 +379,11 @@ from .returns_cli import returns_group  # noqa: E402
 
 main.add_command(returns_group)
 
+# issue 10: loading the council's children from its SSDA903 tables
+from .children_cli import children_group  # noqa: E402
+
+main.add_command(children_group)
+
 @api_key_group.command("list")
 @click.pass_context
 def api_key_list(ctx):

@@ -91,3 +91,31 @@ def test_r11_r12_demo_children_show_placed_out_of_area_and_placed_here(client, s
     page = client.get(f"/children/{cara.id}/record").get_data(as_text=True)
     assert "Placed here by another authority" in page
     assert "Yes, by a social worker in another authority" in page
+
+
+def test_r11_readme_gus_reported_by_the_police_notifies_the_host_authority(
+        client, session, published):
+    """The README walk-through: Gus (ours, placed out of area in Lancashire) reported
+    missing by the demo police officer and graded: the social worker is to notify the host
+    authority (R11); no Philomena form and no record flag, which are for another
+    authority's child placed here (R12, R13)."""
+    from web import formfields as fields
+
+    assert demo.load(session)
+    gus = session.query(Child).filter_by(first_name="Gus").one()
+    session.rollback()
+    _sign_in(client, "police@example.org")
+    found = client.post("/report", data={"name": "Outofarea", "dob-day": "12",
+                                         "dob-month": "9", "dob-year": "2010"})
+    assert f"/report/children/{gus.id}" in found.get_data(as_text=True)
+    report = dict(forms.load("missing_report")["example"])
+    report.pop("reported_at", None)
+    values = fields.values_from_data("missing_report", report)
+    response = client.post(f"/report/children/{gus.id}", data=_as_posted(values))
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    case_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    grade = next(i for i in open_items(session, case_id=case_id) if i.form_key == "grade_risk")
+    _complete(client, grade)
+    names = {(i.role, i.name) for i in open_items(session, case_id=case_id)}
+    assert any(role == "social_worker" and "host authority" in name for role, name in names)
+    assert not any("Philomena" in name or "Flag the child" in name for _, name in names)

@@ -10,5 +10,6 @@ NAVIGATION.append(("People", "admin.users", ADMIN_ROLES))
 NAVIGATION.append(("Organisations", "admin.organisations", ADMIN_ROLES))
 NAVIGATION.append(("API keys", "admin.api_keys", ADMIN_ROLES))
 NAVIGATION.append(("Audit trail", "admin.audit_trail", ADMIN_ROLES))
+NAVIGATION.append(("Load children", "admin.children_import", ADMIN_ROLES))
 
-from . import accounts, routes  # noqa: E402,F401
+from . import accounts, children_import, routes  # noqa: E402,F401

@@ -95,6 +95,7 @@ def engine_error(exc):
     if isinstance(exc, Conflict):
         return problem(409, str(exc))
     if isinstance(exc, NotPermitted):
+        refused("permission", g.get("api_user"))  # as a page's 403 is
         return problem(403, str(exc))
     if isinstance(exc, NotFound):
         refused("record", g.get("api_user"))
@@ -299,7 +300,8 @@ RECORD = {"type": "object", "properties": {
     "id": ID, "first_name": {"type": "string"}, "last_name": {"type": "string"},
     "date_of_birth": {"type": "string", "format": "date"}, "sex": {"type": "string"},
     "ethnic_code": {"type": ["string", "null"]}, "upn": {"type": ["string", "null"]},
-    "revision": ID, "direction": {"type": "string"},
+    "la_child_id": {"type": ["string", "null"]}, "responsible_org_id": ID,
+    "legal_status": {"type": "string"}, "revision": ID, "direction": {"type": "string"},
     "open_to_social_worker": {"enum": ["here", "elsewhere", "no"]},
     "location_withheld": {"type": "boolean"}, "flags": {"type": "object"},
     "legal_status_periods": {"type": "array", "items": PERIOD},
@@ -334,7 +336,9 @@ def _record_json(session, child) -> dict:
         run(session, RecordLocationView(child.id, shown, {"via": "api"}), _actor())
     return {"id": child.id, "first_name": child.first_name, "last_name": child.last_name,
             "date_of_birth": child.date_of_birth.isoformat(), "sex": child.sex,
-            "ethnic_code": child.ethnic_code, "upn": child.upn, "revision": child.revision,
+            "ethnic_code": child.ethnic_code, "upn": child.upn,
+            "la_child_id": child.la_child_id, "responsible_org_id": child.responsible_org_id,
+            "legal_status": current["legal_status"], "revision": child.revision,
             "direction": current["direction"],
             "open_to_social_worker": current["open_to_social_worker"],
             "location_withheld": bool(flags.get("location_withheld")), "flags": flags,
@@ -399,3 +403,79 @@ def set_child_flags(child_id: int):
                           body.get("expected_revision")), _actor())
     session.rollback()
     return jsonify(_record_json(session, session.get(Child, child.id)))
+
+
+@register(bp, "/children/<int:child_id>/identity", "POST",
+          "Change a child's names, date of birth, sex, ethnicity, UPN, the council's child "
+          "id or the responsible authority, with why (R2)",
+          request={"type": "object", "required": ["values", "reason"], "properties": {
+              "values": {"type": "object", "properties": {
+                  "first_name": {"type": "string"}, "last_name": {"type": "string"},
+                  "date_of_birth": {"type": "string", "format": "date"},
+                  "sex": {"enum": ["M", "F", "U"]}, "ethnic_code": {"type": "string"},
+                  "upn": {"type": ["string", "null"]},
+                  "la_child_id": {"type": ["string", "null"]}, "responsible_org_id": ID}},
+              "reason": {"type": "string"}, "expected_revision": ID}},
+          response=RECORD, errors=(403, 404, 409, 422))
+def update_child_identity(child_id: int):
+    from engine.child_record import UpdateIdentity
+
+    body = _body()
+    if not isinstance(body.get("values"), dict):
+        raise InvalidInput("values is missing", {"values": ["Give the details to change"]})
+    values = {k: v for k, v in body["values"].items() if k in UpdateIdentity.FIELDS}
+    session, child = _visible_child(child_id)
+    run(session, UpdateIdentity(child.id, values, str(body.get("reason", "")),
+                                body.get("expected_revision")), _actor())
+    session.rollback()
+    return jsonify(_record_json(session, session.get(Child, child.id)))
+
+
+SEARCH_RESULT = {"type": "object", "properties": {"children": {"type": "array", "items": {
+    "type": "object", "properties": {
+        "id": ID, "first_name": {"type": "string"}, "last_name": {"type": "string"},
+        "date_of_birth": {"type": "string", "format": "date"},
+        "la_child_id": {"type": ["string", "null"]}, "responsible_org_id": ID,
+        "missing_episode_id": {"type": ["integer", "null"]}}}}}}
+
+
+@register(bp, "/children/search", "POST",
+          "Find children by name, date of birth or id (ours or the council's) among those "
+          "the key may see; as the Find a child page (sent in the body, so that names "
+          "never appear in URLs)",
+          request={"type": "object", "properties": {
+              "q": {"type": "string", "description": "Words of the name, a date of birth "
+                                                      "as dd/mm/yyyy, or an id"},
+              "date_of_birth": {"type": "string", "format": "date"}}},
+          response=SEARCH_RESULT, errors=(422,))
+def search_children():
+    from engine import child_search
+    from engine.commands.report_episode import open_episode
+
+    body = _body()
+    born = None
+    if body.get("date_of_birth") not in (None, ""):
+        try:
+            born = dt.date.fromisoformat(str(body["date_of_birth"]))
+        except ValueError:
+            raise InvalidInput("date_of_birth is not a date", {
+                "date_of_birth": ["Give the date of birth as YYYY-MM-DD"]}) from None
+    query = child_search.parse(str(body.get("q") or ""), born)
+    if query.errors:
+        raise InvalidInput("the search has errors", query.errors)
+    if query.empty:
+        raise InvalidInput("nothing to search for", {
+            "q": ["Give a name, a date of birth or an id"]})
+    session = get_session()
+    children = child_search.find(session, g.api_user, query)
+    record_search([c.id for c in children], via="api", user=g.api_user)
+    out = []
+    for child in children:
+        missing = open_episode(session, child.id)
+        out.append({"id": child.id, "first_name": child.first_name,
+                    "last_name": child.last_name,
+                    "date_of_birth": child.date_of_birth.isoformat(),
+                    "la_child_id": child.la_child_id,
+                    "responsible_org_id": child.responsible_org_id,
+                    "missing_episode_id": missing.id if missing else None})
+    return jsonify({"children": out})

@@ -51,6 +51,12 @@ OPEN_TO = {"here": "Yes, by a social worker here", "elsewhere":
 KIND_TITLES = {"legal_status": "legal status", "placement": "placement",
                "allocation": "allocation"}
 HISTORY_LIMIT = 500
+# The DfE's categories of need (903 CIN), in words.
+CIN_WORDS = {"N1": "Abuse or neglect", "N2": "Child's disability",
+             "N3": "Parental illness or disability", "N4": "Family in acute stress",
+             "N5": "Family dysfunction", "N6": "Socially unacceptable behaviour",
+             "N7": "Low income", "N8": "Absent parenting",
+             "N9": "Cases other than children in need"}
 # Record changes on the history page, in words.
 HISTORY_ACTIONS = {
     "child.created": "Record created",
@@ -162,7 +168,15 @@ def _words() -> dict:
     return {"legal": LEGAL_STATUSES, "directions": DIRECTIONS, "open_to": OPEN_TO,
             "sexes": SEXES, "ethnic": ETHNIC_CODES, "flags": FLAGS, "places":
             PLACEMENT_TYPES, "providers": PROVIDER_TYPES, "roles": ALLOCATION_ROLES,
-            "grounds": RESTRICTION_GROUNDS, "day": _day_words}
+            "grounds": RESTRICTION_GROUNDS, "day": _day_words, "iso_day": _iso_day_words}
+
+
+def _iso_day_words(value) -> str:
+    """A date kept as text (a date flag) in words; what is kept, if it is not a date."""
+    try:
+        return _day_words(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
 
 
 def _editable_child(child_id: int):
@@ -372,10 +386,39 @@ def describe(event: AuditEvent, orgs: dict, users: dict, location_shown: bool) -
         old, new = (_field_words(name, v, orgs, users) for v in change)
         lines.append(f"{FIELD_WORDS.get(name, name)}: {old} to {new}" if old
                      else f"{FIELD_WORDS.get(name, name)}: {new}")
+    if event.action == "child.imported":
+        lines[:0] = ["Child added"] if detail.get("new") else []
+        lines += _imported_periods(detail.get("periods") or [], orgs, users, location_shown)
     if event.action == "episode.category_changed":
         lines.append(f"{_category(detail.get('from'))} to {_category(detail.get('to'))}")
     if detail.get("ended"):
         lines.append("The open one before it ends that day")
+    return lines
+
+
+def _imported_periods(periods: list, orgs, users, location_shown: bool) -> list[str]:
+    """One line per period an import added or changed: what it is from when, and what
+    changed."""
+    lines = []
+    for period in periods:
+        kind = KIND_TITLES.get(period.get("kind"), "period").capitalize()
+        try:
+            since = _day_words(dt.date.fromisoformat(period.get("starts_on", "")))
+        except ValueError:
+            since = ""
+        parts = []
+        for name, change in (period.get("changes") or {}).items():
+            # the DfE's own codes for what the words already say are left out
+            if name in ("starts_on", "ls_code", "rne_code") or not isinstance(
+                    change, list) or len(change) != 2:
+                continue
+            if name in ("address", "postcode") and not location_shown:
+                parts.append(f"{FIELD_WORDS.get(name, name)}: withheld")
+                continue
+            new = _field_words(name, change[1], orgs, users) or "none"
+            parts.append(f"{FIELD_WORDS.get(name, name)}: {new}")
+        what = "added" if period.get("new") else "changed"
+        lines.append(f"{kind} from {since} {what}" + (f" ({'; '.join(parts)})" if parts else ""))
     return lines
 
 
@@ -401,6 +444,7 @@ def _field_words(name, value, orgs, users) -> str:
     if name == "user_id":
         return users.get(value, str(value))
     table = {"legal_status": LEGAL_STATUSES, "placement_type": PLACEMENT_TYPES,
+             "cin_code": CIN_WORDS,
              "provider_type": PROVIDER_TYPES, "sex": SEXES, "ethnic_code": ETHNIC_CODES,
              "role": ALLOCATION_ROLES}.get(name)
     if table:

@@ -8,9 +8,9 @@ import datetime as dt
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask import session as session_store
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
-from engine import clock
+from engine import child_search, clock
 from engine.access import FOUND_ROLES, REPORT_ROLES
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
@@ -34,7 +34,6 @@ from ..access import (
     record_view,
     refused,
     role_required,
-    visible_children,
 )
 from ..database import get_session
 from ..templating import london
@@ -55,18 +54,10 @@ def find_child():
     name = form.get("name", "").strip()
     dob = _date(form.get("dob-day"), form.get("dob-month"), form.get("dob-year"))
     results = None
-    if name or dob:
-        terms = [t.casefold() for t in name.split()]
-        matches_name = [or_(func.lower(Child.first_name).contains(t),
-                            func.lower(Child.last_name).contains(t)) for t in terms]
-        allowed = [Child.id.in_(visible_children(current_user))]
-        if dob and terms:
-            allowed.append(func.lower(Child.last_name).in_(terms))
-        query = select(Child).where(*matches_name, or_(*allowed))
-        if dob:
-            query = query.where(Child.date_of_birth == dob)
-        results = session.scalars(query.order_by(Child.last_name, Child.first_name)
-                                  .limit(SEARCH_LIMIT)).all()
+    query = child_search.parse(name, dob, "name")
+    if not query.empty:
+        results = child_search.find(session, current_user, query, reporters_exception=True,
+                                    limit=SEARCH_LIMIT)
         _grant(*(c.id for c in results))
         record_search([c.id for c in results])
     return render_template("report/find_child.html", name=name, results=results, dob=form)
