@@ -156,6 +156,11 @@ def check_conventions(root, filename: str, form_keys: set[str]) -> list[InvalidD
                 element=lane.get("id"), line=lane.sourceline))
     for task in root.iter(f"{{{BPMN_NS}}}userTask"):
         task_id = task.get("id")
+        if not (task.get("name") or "").strip():
+            # people see the name in their inbox and on the case (issue 12)
+            problems.append(InvalidDiagram("the user task has no name: people see it in "
+                                           "their inbox", file=filename, element=task_id,
+                                           line=task.sourceline))
         if task_id not in lanes:
             problems.append(InvalidDiagram("the user task is not in a lane", file=filename,
                                            element=task_id, line=task.sourceline))

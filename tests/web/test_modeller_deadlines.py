@@ -53,7 +53,7 @@ def test_r22_deadline_endpoint_understands_typed_words_and_builder_fields(owner)
     assert built.json["words"] == "10 working days after the latest episode started"
     read = owner.get("/modeller/deadline",
                      query_string={"expression": "sg_days_after(last_seen_at, 7)"})
-    assert read.json == {"amount": 7, "unit": "days", "anchor": "last_seen_at",
+    assert read.json == {"understood": True, "amount": 7, "unit": "days", "anchor": "last_seen_at",
                          "expression": "sg_days_after(last_seen_at, 7)",
                          "words": "7 days after the child was last seen"}
 
@@ -68,7 +68,7 @@ def test_r22_deadline_endpoint_understands_typed_words_and_builder_fields(owner)
 def test_deadline_endpoint_answers_what_it_cannot_read_with_a_suggestion(owner, query,
                                                                        message):
     response = owner.get("/modeller/deadline", query_string=query)
-    assert response.status_code == 422
+    assert response.status_code == 200 and response.json["understood"] is False
     assert message in response.json["message"]
 
 

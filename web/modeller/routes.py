@@ -147,22 +147,24 @@ def form_choices() -> list[dict]:
 def deadline():
     """The deadline builder's words, both ways: `text` typed ("72 hours after found", or
     "72 hours" with the timer's `anchor`), `amount`/`unit`/`anchor` from its fields, or an
-    `expression` to read. Answers the deadline, or a message saying what to type."""
+    `expression` to read. Answers the deadline, or a message saying what to type (a
+    question answered, so 200 either way, with `understood`)."""
     args = request.args
     try:
         if "expression" in args:
             found = deadline_words.parse_expression(args["expression"])
             if found is None:
-                return jsonify(message="The builder cannot read this expression: it is "
-                                       "kept as it is (see Advanced)"), 422
+                return jsonify(understood=False,
+                               message="The builder cannot read this expression: it is "
+                                       "kept as it is (see Advanced)")
         elif "text" in args:
             found = deadline_words.understand(args["text"][:200], args.get("anchor"))
         else:
             found = deadline_words.build(args.get("amount"), args.get("unit", ""),
                                          args.get("anchor", ""))
     except deadline_words.NotUnderstood as exc:
-        return jsonify(message=str(exc)), 422
-    return jsonify(found.as_dict())
+        return jsonify(understood=False, message=str(exc))
+    return jsonify(understood=True, **found.as_dict())
 
 
 @bp.route("/files/<filename>/source.xml")
