@@ -96,6 +96,13 @@ async function start(root) {
   await modeler.importXML(await response.text());
   fitBesidePalette(root, canvas);
   say('The diagram is loaded.');
+  for (const button of document.querySelectorAll('.sg-zoom [data-zoom]')) {
+    button.addEventListener('click', () => {
+      const how = button.dataset.zoom;
+      if (how === 'fit') fitBesidePalette(root, canvas);
+      else canvas.zoom(canvas.zoom() * (how === 'in' ? 1.25 : 0.8));
+    });
+  }
   try {
     await checkNow();
   } catch (error) {
