@@ -62,7 +62,12 @@ async function start(root) {
   }
 
   // The list below the canvas is Check's findings; the same ones the linter shows.
-  function showProblems(problems) {
+  function showProblems(found) {
+    const problems = found.map((p) => {
+      const element = p.element && registry.get(p.element);
+      const name = element && element.businessObject.name;
+      return name ? { ...p, name: name.replace(/\s+/g, ' ') } : p;
+    });
     setFindings(problems);
     markProblems(problems);
     modeler.get('linting').update();

@@ -215,6 +215,7 @@ function DeadlineBuilder({ element }) {
       <p class="sg-deadline__shown" id=${id('words')} aria-live="polite">
         ${words ? html`People see: <strong>${words}</strong>`
                 : parts ? 'Reading the deadline…'
+                        : !current.body ? 'This timer has no deadline yet: type one or build it.'
                         : html`The builder cannot read this timer's expression; it is kept as
                                it is (see Advanced). Set a deadline below to replace it.`}
       </p>
