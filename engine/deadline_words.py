@@ -205,12 +205,34 @@ def _unit_of(word: str) -> tuple[str, float]:
                         "'28 days after found'")
 
 
+# Beyond the synonyms, a case time is recognised by its words, whatever the filler
+# around them ("the child is found", "the start of the most recent episode"): the words
+# left must all belong to one case time and include one of its key words.
+_FILLER = frozenset("""the a an child child's childs young person was is has been being it
+    they he she when of at first time made started starts start began begins did""".split())
+_VOCABULARY = {
+    "reported_at": ({"report", "reported", "reporting"}, {"missing", "police"}),
+    "last_seen_at": ({"seen", "sighting", "sighted"}, {"last"}),
+    "found_at": ({"found", "return", "returned", "returns", "located", "back"}, {"home"}),
+    "last_episode_start": ({"episode", "episode's"}, {"latest", "last", "most", "recent"}),
+    "risk_assessed_at": ({"grade", "graded", "grading", "assessed", "assessment"},
+                         {"risk", "high"}),
+    "police_protection_from": ({"protection"}, {"police"}),
+    "review_due_at": ({"review"}, {"date", "meeting"}),
+    "sg_now()": ({"now", "given", "appears", "assigned"}, {"task", "work", "is"}),
+}
+
+
 def _anchor_of(text: str) -> str | None:
     text = text.strip().rstrip(".").strip()
     for anchor in ANCHORS:
         if text in (anchor.label.casefold(), anchor.phrase.casefold(), anchor.source,
                     *anchor.synonyms):
             return anchor.source
+    words = set(re.findall(r"[a-z']+", text)) - _FILLER
+    for source, (keys, extra) in _VOCABULARY.items():
+        if words & keys and words <= keys | extra:
+            return source
     return None
 
 

@@ -66,6 +66,13 @@ def test_expressions_the_builder_does_not_write_are_not_described(expression):
     ("30 mins after the high grade", "sg_hours_after(risk_assessed_at, 0.5)"),
     ("a week after last seen", "sg_days_after(last_seen_at, 7)"),
     ("seven days after last seen", "sg_days_after(last_seen_at, 7)"),
+    ("72 hours after the child is found", "sg_hours_after(found_at, 72)"),
+    ("72 hours after the child returns home", "sg_hours_after(found_at, 72)"),
+    ("48 hours after the child was reported missing", "sg_hours_after(reported_at, 48)"),
+    ("10 working days after the start of the most recent episode",
+     "sg_working_days_after(last_episode_start, 10)"),
+    ("72 hours after police protection began", "sg_hours_after(police_protection_from, 72)"),
+    ("2 working days after the review meeting date", "sg_working_days_after(review_due_at, 2)"),
 ])
 def test_typed_deadlines_are_understood(typed, expression):
     assert dw.understand(typed).expression == expression
