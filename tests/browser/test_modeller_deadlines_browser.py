@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from engine import specs
 from engine.models import ProcessVersion
+from tests.web import diagram_fixtures
 from tests.web.conftest import PASSWORD
 
 from .axe import assert_accessible
@@ -19,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path("/work/coord/shots/12m")
 SHIPPED = sorted(p.name for p in (ROOT / "processes").glob("*.bpmn"))
 CANVAS = [".sg-canvas"]
+simple_published = diagram_fixtures.simple_published
 
 
 def shot(page, name):
@@ -189,3 +191,34 @@ def test_canvas_is_full_width_and_the_palette_covers_none_of_the_diagram(
     assert page.evaluate(scale) == pytest.approx(fitted * 1.25, rel=0.01)
     page.get_by_role("button", name="Fit the diagram").click()
     assert page.evaluate(scale) == pytest.approx(fitted, rel=0.01)
+
+
+def test_r6_a_case_on_the_new_version_shows_the_deadline_the_builder_set(
+        page, live_server, make_user, make_org, make_child, session, fake_clock,
+        simple_published, console_errors):
+    """From the modeller to a practitioner's page: the owner sets `simple`'s 2-hour timer
+    to 48 hours with the builder and publishes; the case page of a new case names the
+    deadline "48 hours after the report", derived from the timer."""
+    sign_in(page, live_server, make_user("process_owner").email, PASSWORD)
+    open_file(page, live_server, "simple.bpmn")
+    select_element(page, "first_deadline")
+    page.wait_for_selector("#sg-deadline-words:has-text('2 hours after the report')")
+    page.fill("#sg-deadline-amount", "48")
+    page.locator("#sg-deadline-amount").blur()
+    page.wait_for_selector("#sg-deadline-words:has-text('48 hours after the report')")
+    page.wait_for_function("() => document.getElementById('modeller').dataset.checked "
+                           "=== 'true' && document.getElementById('modeller').dataset"
+                           ".problems === '0'")
+    page.fill("#note", "Two days to do the first thing")
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_url(f"{live_server}/modeller/processes/simple/versions")
+
+    session.rollback()
+    org = make_org()
+    case = diagram_fixtures.start_simple(session, fake_clock, make_child(org))
+    page.context.clear_cookies()
+    sign_in(page, live_server, make_user("team_manager", org=org).email, PASSWORD)
+    page.goto(f"{live_server}/cases/{case.id}")
+    main = page.inner_text("main")
+    assert "48 hours after the report" in main
+    assert "2 hours after the report" not in main
