@@ -222,3 +222,24 @@ def test_r6_a_case_on_the_new_version_shows_the_deadline_the_builder_set(
     main = page.inner_text("main")
     assert "48 hours after the report" in main
     assert "2 hours after the report" not in main
+
+
+def test_r35_a_timer_the_builder_cannot_read_is_kept_until_all_three_fields_are_set(
+        owner_page, live_server, console_errors):
+    page = owner_page
+    open_file(page, live_server, "after_episode.bpmn")
+    select_element(page, "child_plan_due")
+    page.wait_for_selector("#sg-deadline-words:has-text(\"cannot read this timer's "
+                           "expression\")")
+    page.click(".sg-deadline__advanced summary")
+    assert page.input_value("#sg-timer-expression") == "plans_due_at"
+    page.fill("#sg-deadline-amount", "5")
+    page.locator("#sg-deadline-amount").blur()
+    page.wait_for_selector("#sg-deadline-message:has-text('Choose the case time')")
+    assert page.input_value("#sg-timer-expression") == "plans_due_at"  # nothing written
+    page.select_option("#sg-deadline-unit", "working_days")
+    page.select_option("#sg-deadline-anchor", "found_at")
+    page.wait_for_selector("#sg-deadline-words:has-text('People see: 5 working days after "
+                           "the child was found')")
+    assert page.input_value("#sg-timer-expression") == \
+        "sg_working_days_after(found_at, 5)"

@@ -177,8 +177,6 @@ function DeadlineBuilder({ element }) {
   const words = useWords(config, current.body);
   const [typed, setTyped] = useState('');
   const [message, setMessage] = useState(null);
-  const [amount, setAmount] = useState(parts ? parts.amount : '');
-  useEffect(() => setAmount(parts ? parts.amount : ''), [element.id, current.body]);
   useEffect(() => setMessage(null), [element.id]);
   const id = (name) => `sg-deadline-${name}`;
 
@@ -194,10 +192,20 @@ function DeadlineBuilder({ element }) {
     }
   }
 
+  // The three fields as they stand on the page, with the one just changed.
   function fromFields(change) {
-    const next = { amount, unit: parts ? parts.unit : 'hours',
-                   anchor: parts ? parts.anchor : '', ...change };
-    if (!next.anchor) next.anchor = (config.anchors[0] || {}).source;
+    const field = (name) => document.getElementById(id(name));
+    const next = { amount: field('amount').value, unit: field('unit').value,
+                   anchor: field('anchor').value, ...change };
+    if (!String(next.amount).trim()) {
+      setMessage({ ok: false, text: 'Enter how many' });
+      return;
+    }
+    if (!next.anchor) {
+      // a timer the builder cannot read yet: nothing is written until all three are set
+      setMessage({ ok: false, text: 'Choose the case time the deadline counts from' });
+      return;
+    }
     apply({ amount: next.amount, unit: next.unit, anchor: next.anchor }, false);
   }
 
@@ -236,9 +244,9 @@ function DeadlineBuilder({ element }) {
         <legend class="bio-properties-panel-label">Or build it</legend>
         <div class="sg-deadline__row">
           <label class="sg-visually-hidden" for=${id('amount')}>How many</label>
-          <input id=${id('amount')} name=${id('amount')} class="bio-properties-panel-input"
-            type="text" inputmode="decimal" size="4" value=${amount}
-            onInput=${(e) => setAmount(e.target.value)}
+          <input key=${`${element.id} ${current.body}`} id=${id('amount')} name=${id('amount')}
+            class="bio-properties-panel-input" type="text" inputmode="decimal" size="4"
+            defaultValue=${parts ? parts.amount : ''}
             onChange=${(e) => fromFields({ amount: e.target.value })} />
           <label class="sg-visually-hidden" for=${id('unit')}>Hours, days or working days</label>
           <select id=${id('unit')} name=${id('unit')} class="bio-properties-panel-input"
