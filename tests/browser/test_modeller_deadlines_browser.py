@@ -74,6 +74,14 @@ def test_a_check_problem_shows_once_on_its_element_as_the_linters_badge(
     assert "1 Errors, 0 Warnings" in page.inner_text(".bjsl-button")
     assert "the user task has no name" in page.inner_text("#check-results")
     assert "sg-problem" in page.get_attribute(".djs-element[data-element-id='rhi']", "class")
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Zoom in").click()
+    page.click("#check-results button[data-element='rhi']")  # shows it beside the palette
+    box = page.locator(".djs-element[data-element-id='rhi'] .djs-visual").bounding_box()
+    palette = page.locator(".djs-palette").bounding_box()
+    assert box["x"] >= palette["x"] + palette["width"]
+    page.screenshot(path=str(SHOTS / "check-problem-on-its-element.png"), full_page=True) \
+        if SHOTS.parent.is_dir() else None
     # undo: the problem goes as Check runs again
     page.evaluate("() => window.safeguardModeller.get('commandStack').undo()")
     page.wait_for_function("() => document.getElementById('modeller').dataset.problems === '0'")

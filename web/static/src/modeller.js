@@ -50,7 +50,8 @@ async function start(root) {
     const element = registry.get(id);
     if (!element) return;
     modeler.get('selection').select(element);
-    canvas.scrollToElement(element);
+    canvas.scrollToElement(element, { top: 40, bottom: 40, right: 40,
+                                      left: paletteRight(root) + 40 });
   }
 
   function markProblems(problems) {
@@ -143,12 +144,17 @@ async function start(root) {
   });
 }
 
+// How far the palette reaches into the canvas, in screen pixels.
+function paletteRight(root) {
+  const box = root.querySelector('.sg-canvas').getBoundingClientRect();
+  const palette = root.querySelector('.djs-palette');
+  return palette ? palette.getBoundingClientRect().right - box.left : 0;
+}
+
 // Zoom to fit the space right of the palette, so the palette covers none of the diagram.
 function fitBesidePalette(root, canvas) {
   canvas.zoom('fit-viewport');
-  const box = root.querySelector('.sg-canvas').getBoundingClientRect();
-  const palette = root.querySelector('.djs-palette');
-  const left = palette ? palette.getBoundingClientRect().right - box.left + 16 : 16;
+  const left = paletteRight(root) + 16;
   const { inner, outer } = canvas.viewbox();
   if (!inner.width || !inner.height) return;
   const margin = 16;
