@@ -18,6 +18,7 @@ import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
 import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
 import 'bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css';
 import './diagram.css';
+import './modeller.css';
 
 const PROBLEM = 'sg-problem';
 const CHECK_DELAY_MS = 700; // after the last edit
