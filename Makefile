@@ -22,7 +22,8 @@ $(NODE_STAMP): package.json package-lock.json
 
 # The modeller and viewer bundles (issue 6), rebuilt when their sources change.
 ASSETS_STAMP := web/static/build/.built
-$(ASSETS_STAMP): $(NODE_STAMP) .bpmnlintrc web/static/build.mjs $(wildcard web/static/src/*)
+$(ASSETS_STAMP): $(NODE_STAMP) .bpmnlintrc web/static/build.mjs $(wildcard web/static/src/*) \
+		$(wildcard web/static/src/*/*.js web/static/src/*/*/*.js)
 	node web/static/build.mjs
 	touch $@
 

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from . import assignment, clock
+from . import assignment, clock, deadline_words
 from .models import Episode, RiskAssessment, Timer, WorkItem
 from .notifications import outbox, reminders
 
@@ -95,7 +95,8 @@ def _sync_timers(session, case, timers) -> None:
             session.add(Timer(case_id=case.id, task_id=task_id,
                               process_id=task.workflow.spec.name,
                               element_id=task.task_spec.bpmn_id or task.task_spec.name,
-                              name=task.task_spec.bpmn_name, bounds_task_id=bounds,
+                              name=deadline_words.timer_words(task.task_spec),
+                              bounds_task_id=bounds,
                               clock=clock_of(task.task_spec),
                               due_at=due, reminder_at=reminders.reminder_at(task, due, now)
                               if bounds is not None else None))

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from . import assignment, forms, hazards, rule_ids, scripting
+from . import assignment, deadline_words, forms, hazards, rule_ids, scripting
 from .errors import DiagramProblems, InvalidDiagram
 from .notifications import reminders
 from .store import spec_registry
@@ -156,6 +156,11 @@ def check_conventions(root, filename: str, form_keys: set[str]) -> list[InvalidD
                 element=lane.get("id"), line=lane.sourceline))
     for task in root.iter(f"{{{BPMN_NS}}}userTask"):
         task_id = task.get("id")
+        if not (task.get("name") or "").strip():
+            # people see the name in their inbox and on the case (issue 12)
+            problems.append(InvalidDiagram("the user task has no name: people see it in "
+                                           "their inbox", file=filename, element=task_id,
+                                           line=task.sourceline))
         if task_id not in lanes:
             problems.append(InvalidDiagram("the user task is not in a lane", file=filename,
                                            element=task_id, line=task.sourceline))
@@ -238,6 +243,7 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
         else:
             file_problems += check_conventions(root, filename, form_keys)
             file_problems += check_rule_properties(root, filename)
+            file_problems += deadline_words.check_names(root, filename)
             file_problems += hazards.dead_end_gateways(root, filename)
             add = parser.add_bpmn_xml
         try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .. import audit, specs, versions
+from .. import audit, specs, statutory_changes, versions
 from ..errors import InvalidDiagram, NotFound, NotPermitted
 from ..models import ProcessDraft, ProcessVersion
 from .publish import PUBLISH_ROLES, PublishProcesses
@@ -77,26 +77,45 @@ class PublishProcessDraft:
     `decision_files` are the DMN tables the diagram's business rule tasks read. A table's
     draft is published with the newest version of every diagram, so the diagrams that
     read it get new versions.
-    Raises DiagramProblems (and keeps the draft) when Check finds anything.
+    Raises DiagramProblems (and keeps the draft) when Check finds anything, and
+    DeadlineChangeUnconfirmed when it changes a statutory deadline without
+    `deadline_reason` (issue 12): the note then records the change and the reason.
     """
 
     filename: str
     note: str
     decision_files: dict[str, bytes] = field(default_factory=dict)
+    deadline_reason: str = ""
 
     def __call__(self, ctx) -> list[ProcessVersion]:
         _require_owner(ctx)
         draft = versions.get_draft(ctx.session, self.filename)
         if draft is None:
             raise NotFound(f"there is no draft of {self.filename}")
+        note = _confirmed_note(ctx, self.filename, draft.xml, self.note, self.deadline_reason)
         files = {**self.decision_files, self.filename: draft.xml}
         if self.filename.endswith(".dmn"):
             # A table is compiled into the diagrams that read it: publish them again with
             # it, and those whose content changed (the readers) get new versions.
             files.update({v.filename: v.xml for v in versions.latest_versions(ctx.session)})
-        created = PublishProcesses(files, self.note)(ctx)
+        created = PublishProcesses(files, note)(ctx)
         ctx.session.delete(draft)
         return created
+
+
+def _confirmed_note(ctx, filename: str, xml: bytes, note: str, reason: str) -> str:
+    """The note to publish with: unchanged unless `xml` changes a statutory deadline of
+    the newest version, which needs a reason (recorded in the note and the audit)."""
+    latest = {v.filename: v for v in versions.latest_versions(ctx.session)}.get(filename)
+    found = statutory_changes.changes(latest.xml if latest else None, xml, filename)
+    if not found:
+        return note
+    if not (reason or "").strip():
+        raise statutory_changes.DeadlineChangeUnconfirmed(found)
+    audit.record(ctx.session, ctx.actor, "deadline.changed", "process_version",
+                 latest.id, detail={"file": filename, "reason": reason.strip()[:500],
+                                    "changes": [c.sentence for c in found]})
+    return statutory_changes.recorded_note(note, found, reason)
 
 
 @dataclass
@@ -108,12 +127,16 @@ class RepublishVersion:
     version: int
     note: str = ""
     decision_files: dict[str, bytes] = field(default_factory=dict)
+    deadline_reason: str = ""
 
     def __call__(self, ctx) -> list[ProcessVersion]:
         _require_owner(ctx)
         old = versions.get_version(ctx.session, self.process_id, self.version)
         if old is None:
             raise NotFound(f"{self.process_id} has no version {self.version}")
-        note = self.note or f"back to version {self.version}"
+        # Rolling back can move a statutory deadline too: the same confirmation applies.
+        note = _confirmed_note(ctx, old.filename, old.xml,
+                               self.note or f"back to version {self.version}",
+                               self.deadline_reason)
         files = {**self.decision_files, old.filename: old.xml}
         return PublishProcesses(files, note)(ctx)

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_wtf.csrf import generate_csrf
 
-from engine import assignment, forms, versions
+from engine import assignment, deadline_words, forms, statutory_changes, versions
 from engine.access import OWNER_ROLES
 from engine.commands.migrate_cases import MigrateCase, plan_process
 from engine.commands.process_drafts import (
@@ -99,23 +99,72 @@ def edit(filename):
     return _edit_page(session, filename, origin)
 
 
-def _edit_page(session, filename, origin, errors=None, status=200, problems=None):
+def _edit_page(session, filename, origin, errors=None, status=200, problems=None,
+               form=None, deadline_changes=None):
     draft = versions.get_draft(session, filename)
     latest = {v.filename: v for v in versions.latest_versions(session)}.get(filename)
-    roles = [name for key, name in assignment.ROLES.items()
-             if key not in ("process_owner", "admin")]
     data = {
         "xml-url": url_for(".source", filename=filename),
         "save-url": url_for(".save_draft", filename=filename),
         "check-url": url_for(".check", filename=filename),
+        "deadline-url": url_for(".deadline"),
         "csrf-token": generate_csrf(),
-        "roles": json.dumps(roles),
-        "forms": json.dumps(sorted(forms.available_keys())),
+        "roles": json.dumps(lane_roles()),
+        "forms": json.dumps(form_choices()),
+        "units": json.dumps([{"key": u.key, "helper": u.helper, "label": u.many}
+                             for u in deadline_words.UNITS]),
+        "anchors": json.dumps([{"source": a.source, "label": a.label}
+                               for a in deadline_words.ANCHORS]),
     }
     return render_template("modeller/edit.html", filename=filename, origin=origin,
                            draft=draft, latest=latest, data=data, errors=errors,
-                           problems=problems or [],
+                           problems=problems or [], form=form or {},
+                           deadline_changes=deadline_changes or [],
                            is_dmn=filename.endswith(".dmn")), status
+
+
+def lane_roles() -> list[str]:
+    """The roles a lane may stand for, by the names people know them by (a lane's name is
+    its role: engine.assignment.role_for_lane)."""
+    return [name for key, name in assignment.ROLES.items()
+            if key not in ("process_owner", "admin", "dpo")]
+
+
+def form_choices() -> list[dict]:
+    """Every form, as {key, title}, in title order: the modeller offers titles."""
+    found = []
+    for key in forms.available_keys():
+        try:
+            title = forms.load(key).get("title") or key
+        except (ValueError, OSError):
+            title = key
+        found.append({"key": key, "title": title})
+    return sorted(found, key=lambda f: (f["title"].casefold(), f["key"]))
+
+
+@bp.route("/deadline")
+@role_required(*OWNER_ROLES)
+def deadline():
+    """The deadline builder's words, both ways: `text` typed ("72 hours after found", or
+    "72 hours" with the timer's `anchor`), `amount`/`unit`/`anchor` from its fields, or an
+    `expression` to read. Answers the deadline, or a message saying what to type (a
+    question answered, so 200 either way, with `understood`)."""
+    args = request.args
+    try:
+        if "expression" in args:
+            found = deadline_words.parse_expression(args["expression"])
+            if found is None:
+                return jsonify(understood=False,
+                               message="The builder cannot read this expression: it is "
+                                       "kept as it is (see Advanced)")
+        elif "text" in args:
+            found = deadline_words.understand(args["text"][:200], args.get("anchor"))
+        else:
+            found = deadline_words.build(args.get("amount"), args.get("unit", ""),
+                                         args.get("anchor", ""))
+    except deadline_words.NotUnderstood as exc:
+        return jsonify(understood=False, message=str(exc))
+    return jsonify(understood=True, **found.as_dict())
 
 
 @bp.route("/files/<filename>/source.xml")
@@ -184,8 +233,19 @@ def publish(filename):
     if not note:
         return _edit_page(session, filename, "draft", status=400,
                           errors={"note": "Say what this version changes"})
+    reason, errors = _deadline_confirmation(request.form)
+    if errors:
+        changes = _draft_deadline_changes(session, filename)
+        return _edit_page(session, filename, "draft", status=400, errors=errors,
+                          form=request.form, deadline_changes=changes)
     try:
-        created = run(session, PublishProcessDraft(filename, note, decision_files()), actor())
+        created = run(session, PublishProcessDraft(filename, note, decision_files(),
+                                                   deadline_reason=reason), actor())
+    except statutory_changes.DeadlineChangeUnconfirmed as exc:
+        return _edit_page(session, filename, "draft", status=400, form=request.form,
+                          deadline_changes=exc.changes, errors={
+                              "confirm_deadline": "This version changes a statutory "
+                              "deadline: confirm the change and say why"})
     except NotFound:
         return _edit_page(session, filename, "draft", status=400,
                           errors={"note": "Save a draft before you publish"})
@@ -210,6 +270,29 @@ def publish(filename):
     flash(f"{version.process_id} version {version.version} is published. New cases start "
           "on it; running cases stay on their version.", "success")
     return redirect(url_for(".history", process_id=version.process_id))
+
+
+def _deadline_confirmation(form) -> tuple[str, dict]:
+    """(reason, errors) from the statutory deadline confirmation, if the form has one."""
+    confirmed = form.get("confirm_deadline") == "yes"
+    reason = (form.get("deadline_reason") or "").strip()
+    if not confirmed and not reason:
+        return "", {}
+    if not confirmed:
+        return "", {"confirm_deadline": "Confirm that the statutory deadline changes"}
+    if not reason:
+        return "", {"deadline_reason": "Say why the statutory deadline changes"}
+    if len(reason) > 2000:
+        return "", {"deadline_reason": "Say why in 2000 characters or fewer"}
+    return reason, {}
+
+
+def _draft_deadline_changes(session, filename):
+    draft = versions.get_draft(session, filename)
+    latest = {v.filename: v for v in versions.latest_versions(session)}.get(filename)
+    if draft is None or latest is None:
+        return []
+    return statutory_changes.changes(latest.xml, draft.xml, filename)
 
 
 @bp.route("/files/<filename>/discard", methods=["POST"])
@@ -246,8 +329,12 @@ def history(process_id):
 @bp.route("/processes/<process_id>/versions/<int:version>")
 @role_required(*OWNER_ROLES)
 def version(process_id, version):
-    found = _version_or_404(get_session(), process_id, version)
-    return render_template("modeller/version.html", version=found)
+    session = get_session()
+    found = _version_or_404(session, process_id, version)
+    latest = {v.process_id: v for v in versions.latest_versions(session)}.get(process_id)
+    changes = (statutory_changes.changes(latest.xml, found.xml, found.filename)
+               if latest is not None and latest.id != found.id else [])
+    return render_template("modeller/version.html", version=found, deadline_changes=changes)
 
 
 @bp.route("/processes/<process_id>/versions/<int:version>/diagram.xml")
@@ -272,9 +359,17 @@ def republish(process_id, version):
     session = get_session()
     _version_or_404(session, process_id, version)
     note = (request.form.get("note") or "").strip()
+    reason, errors = _deadline_confirmation(request.form)
+    if errors:
+        flash(f"Version {version} was not published again: {next(iter(errors.values())).lower()}")
+        return redirect(url_for(".version", process_id=process_id, version=version))
     try:
-        created = run(session, RepublishVersion(process_id, version, note, decision_files()),
-                      actor())
+        created = run(session, RepublishVersion(process_id, version, note, decision_files(),
+                                                deadline_reason=reason), actor())
+    except statutory_changes.DeadlineChangeUnconfirmed:
+        flash(f"Version {version} was not published again: it changes a statutory "
+              "deadline: confirm the change and say why")
+        return redirect(url_for(".version", process_id=process_id, version=version))
     except DiagramProblems as exc:
         flash("Version {} cannot be published again: {}".format(
             version, "; ".join(p.located() for p in exc.problems)))

@@ -1,6 +1,7 @@
 // Build the modeller and viewer bundles into web/static/build/ (run by `make`).
 // The bpmnlint configuration is compiled from .bpmnlintrc first, so the rules it names
-// are bundled with the modeller.
+// are bundled with the modeller. Our own plugin (web/static/src/bpmnlint-plugin-safeguard:
+// the server's Check findings as the one lint rule) is resolved from the source tree.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -16,7 +17,19 @@ await mkdir(out, { recursive: true });
 const lintrc = JSON.parse(await readFile(path.join(root, '.bpmnlintrc'), 'utf8'));
 await writeFile(path.join(out, 'bpmnlint-config.js'), await compileConfig(lintrc));
 
+const PLUGIN = 'bpmnlint-plugin-safeguard';
+const safeguardPlugin = {
+  name: PLUGIN,
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^${PLUGIN}(/|$)`) }, (args) => {
+      const rest = args.path.slice(PLUGIN.length).replace(/^\//, '') || 'index';
+      return { path: path.join(here, 'src', PLUGIN, `${rest}.js`) };
+    });
+  }
+};
+
 await esbuild.build({
+  plugins: [safeguardPlugin],
   entryPoints: {
     modeller: path.join(here, 'src', 'modeller.js'),
     viewer: path.join(here, 'src', 'viewer.js'),

@@ -39,7 +39,10 @@ export function listProblems(container, problems, select, empty) {
   }
   for (const problem of problems) {
     const item = document.createElement('li');
-    const where = problem.element ? `${problem.element}` : problem.file || '';
+    // the element's name where it has one, so a process owner recognises it
+    const where = problem.element
+      ? (problem.name ? `${problem.name} (${problem.element})` : problem.element)
+      : problem.file || '';
     const text = `${where}${problem.line ? ` (line ${problem.line})` : ''}: ${problem.message}`;
     if (problem.element) {
       const button = document.createElement('button');
