@@ -185,6 +185,8 @@ def _add_child(result: Return903, child: ChildData, year: int) -> None:
         problem("Header", "The sex is not recorded as male, female or unknown.")
     if not child.ethnic:
         problem("Header", "The ethnicity is not recorded.")
+    if child.sex == "F" and child.mother is None:
+        problem("Header", "Whether she is a mother is not recorded.")
     if not child.upn:
         problem("Header", "The unique pupil number (or the code for why there is none) "
                           "is not recorded.")
