@@ -637,11 +637,14 @@ def by_placement(counts, top: int = 15) -> Figure:
 def by_placement_type(counts) -> Figure:
     from .child_record import PLACEMENT_TYPES
 
+    # 2025-26 codes the record's list does not have yet
+    words = {**PLACEMENT_TYPES, "K3": "Supported accommodation",
+             "Z11": "Other placement (custody, not youth justice)"}
     figure = Figure("placement-types", "Episodes by placement type", ["Episodes"],
                     note="The DfE placement type when the episode began.")
     found = Counter()
     for code, _, n, _ in counts.get("placement_types", []):
-        found[PLACEMENT_TYPES.get(code, code) if code else "Not recorded"] += n
+        found[words.get(code, code) if code else "Not recorded"] += n
     figure.rows = [Row(name, [n]) for name, n in _ranked(found.items(), len(found))]
     return figure
 
