@@ -586,31 +586,35 @@ def interviews(session, filters: Filters, visible, now=None) -> Figure:
                             filters, visible).cte("found_episodes")
     offered = WorkItem.data["rhi_offered"].as_boolean()
     outcome = WorkItem.data["rhi_outcome"].as_string()
-    latest = (select(Case.episode_id, WorkItem.completed_at, offered.label("offered"),
-                     outcome.label("outcome"), found.c.found_at)
-              .join(Case, Case.id == WorkItem.case_id)
-              .join(found, found.c.id == Case.episode_id)
-              .where(WorkItem.form_key.in_(RHI_FORMS), WorkItem.state == "completed"))
-    counts = Counter()
-    seen = set()
-    for episode_id, completed_at, was_offered, result, found_at in session.execute(latest):
-        if episode_id in seen:
-            continue
-        seen.add(episode_id)
-        if was_offered is False:
-            counts["Not offered"] += 1
-            continue
-        if completed_at is not None and found_at is not None \
-                and completed_at - found_at <= RHI_WINDOW:
-            counts["Offered within 72 hours"] += 1
-        else:
-            counts["Offered after 72 hours"] += 1
-        if result == "completed":
-            counts["Accepted"] += 1
-        elif result in ("child_declined", "parents_declined"):
-            counts["Declined"] += 1
+    rank = func.row_number().over(partition_by=Case.episode_id,
+                                  order_by=(WorkItem.completed_at, WorkItem.id))
+    first = (select(Case.episode_id, WorkItem.completed_at, offered.label("offered"),
+                    outcome.label("outcome"), found.c.found_at, rank.label("rank"))
+             .join(Case, Case.id == WorkItem.case_id)
+             .join(found, found.c.id == Case.episode_id)
+             .where(WorkItem.form_key.in_(RHI_FORMS), WorkItem.state == "completed")
+             .subquery())
+    not_offered = first.c.offered.is_(False)
+    # completed - found <= 72 hours, as a comparison of stored times on both databases
+    in_time = and_(first.c.completed_at.is_not(None), first.c.found_at.is_not(None),
+                   sql_time.seconds_between(first.c.found_at, first.c.completed_at)
+                   <= RHI_WINDOW.total_seconds())
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = session.execute(select(
+        func.count(), count(not_offered), count(and_(~not_offered, in_time)),
+        count(and_(~not_offered, first.c.outcome == "completed")),
+        count(and_(~not_offered, first.c.outcome.in_(("child_declined",
+                                                      "parents_declined")))))
+        .where(first.c.rank == 1)).one()
+    recorded, refused, within, accepted, declined = (int(v or 0) for v in row)
+    counts = Counter({"Not offered": refused, "Offered within 72 hours": within,
+                      "Offered after 72 hours": recorded - refused - within,
+                      "Accepted": accepted, "Declined": declined})
     total = session.scalar(select(func.count()).select_from(found))
-    counts["Not recorded yet"] = total - len(seen)
+    counts["Not recorded yet"] = total - recorded
     figure = Figure("interviews", "Return home interviews", ["Children found"],
                     note=f"For the {total} episodes where the child was found in the period. "
                          "Accepted and declined are of those offered.", with_percent=False)

@@ -95,10 +95,17 @@ def test_r45_sql_figures_equal_counting_each_episode_from_the_record(
         seen = now - dt.timedelta(days=rng.uniform(0, 420), minutes=rng.randrange(600))
         hours = rng.choice((1, 5.999, 6, 23, 24, 50, 72, 200, None))
         found = seen + dt.timedelta(hours=hours) if hours is not None else None
-        records.episode(child, "MA"[n % 3 == 0], seen, found,
-                        found_where=PLACES[n % len(PLACES)] if found else None,
-                        risk_grade=(None, "low", "medium", "high")[n % 4],
-                        not_missing=n % 17 == 0)
+        episode = records.episode(child, "MA"[n % 3 == 0], seen, found,
+                                  found_where=PLACES[n % len(PLACES)] if found else None,
+                                  risk_grade=(None, "low", "medium", "high")[n % 4],
+                                  not_missing=n % 17 == 0)
+        if found is not None and n % 5:  # return home interviews, some twice, some late
+            for k in range(1 + (n % 7 == 0)):
+                records.work(episode, "rhi", completed=found + dt.timedelta(
+                    hours=rng.choice((10, 71.99, 72, 72.01, 100)) + k),
+                    data={"rhi_offered": n % 9 != 0 if n % 11 else None,
+                          "rhi_outcome": rng.choice(("completed", "child_declined",
+                                                     "parents_declined", "other"))})
     session.commit()
     for period in ("12m", "3m", "last-year"):
         filters = Filters(period)
@@ -117,4 +124,36 @@ def test_r45_sql_figures_equal_counting_each_episode_from_the_record(
         assert risk["High risk episodes"] == want["risk"]["high"]
         assert risk["Episodes not graded"] == want["risk"]["none"]
         assert risk["Children flagged at risk of exploitation"] == ce
+        assert {r.label: r.counts[0] for r in got["interviews"].rows} == _interviews(
+            session, filters, now), period
     assert sum(want["episodes"].values()) > 20  # the fixture has episodes in the period
+
+
+def _interviews(session, filters, now):
+    """Each found episode by its first completed interview, counted in Python."""
+    from engine.models import Case, WorkItem
+
+    start, end = filters.window(now)
+    found = [e for e in session.query(Episode).all() if e.found_at is not None
+             and start <= e.found_at < end and not e.not_missing]
+    counts = Counter()
+    for episode in found:
+        items = sorted((w for w in session.query(WorkItem).join(Case).filter(
+            Case.episode_id == episode.id, WorkItem.form_key == "rhi",
+            WorkItem.state == "completed")), key=lambda w: (w.completed_at, w.id))
+        if not items:
+            counts["Not recorded yet"] += 1
+            continue
+        data = items[0].data or {}
+        if data.get("rhi_offered") is False:
+            counts["Not offered"] += 1
+            continue
+        late = items[0].completed_at - episode.found_at > dashboard.RHI_WINDOW
+        counts["Offered after 72 hours" if late else "Offered within 72 hours"] += 1
+        if data.get("rhi_outcome") == "completed":
+            counts["Accepted"] += 1
+        elif data.get("rhi_outcome") in ("child_declined", "parents_declined"):
+            counts["Declined"] += 1
+    return {label: counts[label] for label in (
+        "Offered within 72 hours", "Offered after 72 hours", "Accepted", "Declined",
+        "Not offered", "Not recorded yet")}
