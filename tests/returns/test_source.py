@@ -91,3 +91,33 @@ def test_r46_leaving_care_while_missing_ends_the_row_when_care_ceased(session, r
     assert [(r["MIS_START"], r["MIS_END"]) for r in result.missing] == [
         ("01/11/2025", "05/11/2025")]
     assert (result.episodes[0]["DEC"], result.episodes[0]["REC"]) == ("05/11/2025", "E8")
+
+
+def test_r46_return_details_are_checked_named_and_audited(session, records, make_user):
+    import pytest
+
+    from engine.errors import InvalidInput, NotPermitted
+    from engine.executor import Actor
+    from engine.models import AuditEvent
+
+    council = records.org("wfc")
+    child = records.child(council, flags={})
+    _record(session, child, council, [
+        {"legal_status": "care_order", "starts_on": "2024-01-10"}], [
+        {"address": "Brook House", "starts_on": "2024-01-10"}])
+    placement = session.query(Placement).filter_by(child_id=child.id).one()
+    with pytest.raises(InvalidInput) as refused:
+        run(session, SetReturnDetails(child.id, "For the return", home_postcode="LA9",
+                                      placement_end_reasons={placement.id: "MOVED"}), SYSTEM)
+    session.rollback()
+    assert set(refused.value.errors) == {"home_postcode", f"end_reason_{placement.id}"}
+    carer = make_user("carer", org=council)
+    with pytest.raises(NotPermitted):
+        run(session, SetReturnDetails(child.id, "For the return", home_postcode="LA9 5BP"),
+            Actor.for_user(carer))
+    session.rollback()
+    run(session, SetReturnDetails(child.id, "For the return", home_postcode="LA9 5BP"), SYSTEM)
+    session.commit()
+    event = session.query(AuditEvent).filter_by(action="child.return_details_saved").one()
+    assert event.child_id == child.id and event.detail["changes"] == {
+        "home_postcode": [None, "LA9 5BP"]}
