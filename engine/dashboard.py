@@ -14,10 +14,36 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import aliased
 
-from . import clock
-from .models import Case, Child, Episode, Organisation, ReturnCheck, WorkItem
+from . import clock, sql_time
+from .models import (
+    Case,
+    Child,
+    Episode,
+    LegalStatusPeriod,
+    Organisation,
+    Placement,
+    ReturnCheck,
+    WorkItem,
+)
 
 # The statutory clocks (docs/conventions.md) in the order managers read them, in words.
 CLOCKS = {
@@ -132,6 +158,30 @@ class Figure:
         return sum(r.total for r in self.rows)
 
 
+class Visible:
+    """The ids of the children a viewer may see, read once per request. On PostgreSQL
+    they go to the database as one array (`= ANY(...)`), not as thousands of bound
+    parameters each figure's statement would otherwise expand and parse again."""
+
+    def __init__(self, ids, dialect: str):
+        self.ids = list(ids)
+        self.dialect = dialect
+
+    def clause(self, column):
+        if self.dialect == "postgresql":
+            return column == any_(bindparam("visible_ids", self.ids,
+                                            type_=postgresql.ARRAY(Integer)))
+        return column.in_(self.ids)
+
+
+def _among(column, visible):
+    """`column` is one of the visible children: `visible` is a `Visible`, a list of ids or
+    a `select(Child.id)`."""
+    if isinstance(visible, Visible):
+        return visible.clause(column)
+    return column.in_(visible)
+
+
 # --- statutory deadlines ----------------------------------------------------------------
 
 def _outcome(now):
@@ -151,7 +201,7 @@ def _deadline_rows(filters: Filters, visible, now):
              .where(WorkItem.clock.is_not(None), WorkItem.due_at >= start,
                     # still-open deadlines count in any period that runs to today
                     or_(WorkItem.due_at < end, and_(WorkItem.state == "open", end > now)),
-                    Child.id.in_(visible)))
+                    _among(Child.id, visible)))
     if filters.organisation_id is not None:
         query = query.where(Child.responsible_org_id == filters.organisation_id)
     if filters.team:
@@ -159,54 +209,61 @@ def _deadline_rows(filters: Filters, visible, now):
     return query
 
 
-def deadlines(session, filters: Filters, visible, now=None) -> Figure:
-    """Per clock: deadlines falling due in the period met on time, late, missed, open."""
+def deadline_counts(session, filters: Filters, visible, now=None) -> list[tuple]:
+    """[(clock, team, responsible authority's name, outcome, count)] of the deadlines
+    falling due in the period: one statement, from which every deadline figure is made."""
     now = now or clock.now()
     outcome = _outcome(now)
-    ids = _deadline_rows(filters, visible, now).subquery()
-    counts: dict[str, Counter] = {}
-    for clock_name, result, n in session.execute(
-            select(WorkItem.clock, outcome, func.count())
-            .where(WorkItem.id.in_(select(ids.c.id)))
-            .group_by(WorkItem.clock, outcome)):
-        counts.setdefault(clock_name, Counter())[result] = n
+    start, end = filters.window(now)
+    query = (select(WorkItem.clock, WorkItem.role, Organisation.name, outcome, func.count())
+             .join(Case, Case.id == WorkItem.case_id)
+             .join(Child, Child.id == Case.child_id)
+             .join(Organisation, Organisation.id == Child.responsible_org_id)
+             .where(WorkItem.clock.is_not(None), WorkItem.due_at >= start,
+                    # still-open deadlines count in any period that runs to today
+                    or_(WorkItem.due_at < end, and_(WorkItem.state == "open", end > now)),
+                    _among(Child.id, visible)))
+    if filters.organisation_id is not None:
+        query = query.where(Child.responsible_org_id == filters.organisation_id)
+    if filters.team:
+        query = query.where(WorkItem.role == filters.team)
+    return [tuple(row) for row in session.execute(
+        query.group_by(WorkItem.clock, WorkItem.role, Organisation.name, outcome))]
+
+
+def deadlines(session, filters: Filters, visible, now=None, counts=None) -> Figure:
+    """Per clock: deadlines falling due in the period met on time, late, missed, open."""
+    rows = counts if counts is not None else deadline_counts(session, filters, visible, now)
+    found: dict[str, Counter] = {}
+    for clock_name, _, _, result, n in rows:
+        found.setdefault(clock_name, Counter())[result] += n
     figure = Figure("deadlines", "Statutory deadlines", list(OUTCOMES.values()),
                     chart="stacked",
                     note="Deadlines that fell due in the period. Work no longer needed (the "
                          "child was found first, say) is not counted.")
     for key, label in CLOCKS.items():
-        if key in counts:
-            figure.rows.append(Row(label, [counts[key][o] for o in OUTCOMES], key))
-    for key in sorted(set(counts) - set(CLOCKS)):
+        if key in found:
+            figure.rows.append(Row(label, [found[key][o] for o in OUTCOMES], key))
+    for key in sorted(set(found) - set(CLOCKS)):
         figure.rows.append(Row(key.replace("_", " ").capitalize(),
-                               [counts[key][o] for o in OUTCOMES], key))
+                               [found[key][o] for o in OUTCOMES], key))
     return figure
 
 
-def deadlines_by(session, filters: Filters, visible, by: str, now=None) -> Figure:
+def deadlines_by(session, filters: Filters, visible, by: str, now=None,
+                 counts=None) -> Figure:
     """All clocks together, by team (`by="team"`) or by organisation."""
-    now = now or clock.now()
-    outcome = _outcome(now)
-    ids = _deadline_rows(filters, visible, now).subquery()
-    if by == "team":
-        group = WorkItem.role
-        query = select(group, outcome, func.count()).where(WorkItem.id.in_(select(ids.c.id)))
-    else:
-        group = Organisation.name
-        query = (select(group, outcome, func.count())
-                 .join(Case, Case.id == WorkItem.case_id).join(Child, Child.id == Case.child_id)
-                 .join(Organisation, Organisation.id == Child.responsible_org_id)
-                 .where(WorkItem.id.in_(select(ids.c.id))))
-    counts: dict[str, Counter] = {}
-    for name, result, n in session.execute(query.group_by(group, outcome)):
-        counts.setdefault(name or "", Counter())[result] = n
+    rows = counts if counts is not None else deadline_counts(session, filters, visible, now)
+    found: dict[str, Counter] = {}
+    for _, team, organisation, result, n in rows:
+        found.setdefault((team if by == "team" else organisation) or "", Counter())[result] += n
     from .assignment import role_name
 
     figure = Figure(f"deadlines-by-{by}", "Statutory deadlines by " + (
         "team" if by == "team" else "organisation"), list(OUTCOMES.values()), chart="stacked")
-    for name in sorted(counts):
+    for name in sorted(found):
         label = role_name(name) if by == "team" else name
-        figure.rows.append(Row(label or "No team", [counts[name][o] for o in OUTCOMES]))
+        figure.rows.append(Row(label or "No team", [found[name][o] for o in OUTCOMES]))
     return figure
 
 
@@ -256,14 +313,11 @@ class MissingNow:
 
 
 def _episode_filter(query, filters: Filters, visible):
-    query = query.where(Episode.child_id.in_(visible))
+    query = query.where(_among(Episode.child_id, visible))
     if filters.organisation_id is not None:
         query = query.join(Child, Child.id == Episode.child_id).where(
             Child.responsible_org_id == filters.organisation_id)
-    not_missing = getattr(Episode, "not_missing", None)
-    if not_missing is not None:
-        query = query.where(not_missing.is_(False))
-    return query
+    return query.where(Episode.not_missing.is_(False))
 
 
 def missing_now(session, filters: Filters, visible, limit: int = 200) -> list[MissingNow]:
@@ -287,7 +341,7 @@ def overdue_work(session, filters: Filters, visible, now=None) -> Figure:
     now = now or clock.now()
     query = (select(WorkItem.role, WorkItem.due_at).join(Case, Case.id == WorkItem.case_id)
              .where(WorkItem.state == "open", WorkItem.due_at < now,
-                    Case.child_id.in_(visible)))
+                    _among(Case.child_id, visible)))
     if filters.team:
         query = query.where(WorkItem.role == filters.team)
     if filters.organisation_id is not None:
@@ -324,7 +378,7 @@ def open_escalations(session, filters: Filters, visible, limit: int = 200) -> li
                     WorkItem.created_at)
              .join(Case, Case.id == WorkItem.case_id).join(Child, Child.id == Case.child_id)
              .where(WorkItem.state == "open", WorkItem.form_key.in_(ESCALATION_FORMS),
-                    Child.id.in_(visible))
+                    _among(Child.id, visible))
              .order_by(WorkItem.created_at).limit(limit))
     if filters.team:
         query = query.where(WorkItem.role == filters.team)
@@ -335,54 +389,158 @@ def open_escalations(session, filters: Filters, visible, limit: int = 200) -> li
 
 
 # --- patterns (R45) ------------------------------------------------------------------------
+#
+# Every pattern figure of a period is aggregated in one statement: the period's episodes
+# once (`_episode_facts`, with the child's care status and placement *at the episode's
+# start*, from the dated periods of the child's record), then one GROUP BY per figure
+# over them, joined by UNION ALL. One scan of the episodes, one round trip.
 
-def _period_episodes(filters: Filters, visible, now):
+def _covering(model, child_id, day):
+    """The dated period of `model` covering `day` (child_record._covering's rule: ends_on
+    is the first day not covered, except a period starting and ending the same day)."""
+    return and_(model.child_id == child_id, model.starts_on <= day,
+                or_(model.ends_on.is_(None), day < model.ends_on,
+                    and_(day == model.ends_on, model.ends_on == model.starts_on)))
+
+
+def _first_covering(episodes, model, column):
+    """For each of `episodes` (a CTE with id, child_id, day), `column` of the first dated
+    period of `model` covering its day, in child_record's order (start, then id): a join
+    and a window, not a subquery per episode."""
+    rank = func.row_number().over(partition_by=episodes.c.id,
+                                  order_by=(model.starts_on, model.id)).label("rank")
+    ranked = (select(episodes.c.id.label("episode_id"), column.label("value"), rank)
+              .join(model, _covering(model, episodes.c.child_id, episodes.c.day))
+              .subquery())
+    return select(ranked.c.episode_id, ranked.c.value).where(ranked.c.rank == 1).subquery()
+
+
+def _episode_facts(filters: Filters, visible, now):
+    """The period's episodes, with care status, placement and where it lies at the time."""
     start, end = filters.window(now)
-    return _episode_filter(select(Episode.id).where(Episode.last_seen_at >= start,
-                                                    Episode.last_seen_at < end),
-                           filters, visible)
+    query = (select(Episode.id, Episode.child_id, Episode.category, Episode.found_at,
+                    Episode.found_where, Episode.risk_grade,
+                    sql_time.london_date(Episode.last_seen_at).label("day"),
+                    sql_time.seconds_between(Episode.last_seen_at, Episode.found_at)
+                    .label("seconds"),
+                    Child.legal_status.label("flat_status"),
+                    Child.placement.label("flat_placement"),
+                    Child.host_org_id, Child.responsible_org_id,
+                    Child.flags["ce_risk"].as_boolean().label("ce_risk"))
+             .join(Child, Child.id == Episode.child_id)
+             .where(Episode.last_seen_at >= start, Episode.last_seen_at < end,
+                    _among(Episode.child_id, visible), Episode.not_missing.is_(False)))
+    if filters.organisation_id is not None:
+        query = query.where(Child.responsible_org_id == filters.organisation_id)
+    episodes = query.cte("period_episodes")
+    status = _first_covering(episodes, LegalStatusPeriod, LegalStatusPeriod.legal_status)
+    placement = _first_covering(episodes, Placement, Placement.id)
+    dated = select(LegalStatusPeriod.child_id).distinct().subquery()
+    placed = select(Placement.child_id).distinct().subquery()
+    # A record without dated periods keeps its single current value (child_record).
+    care = case((dated.c.child_id.is_not(None), func.coalesce(status.c.value, "not_in_care")),
+                else_=episodes.c.flat_status)
+    where = aliased(Placement)
+    return (select(*[c for c in episodes.c if c.name not in ("day", "flat_status")],
+                   sql_time.month_of(episodes.c.day).label("month"), care.label("care"),
+                   where.address, where.placement_type, where.local_authority_id,
+                   placed.c.child_id.is_not(None).label("placed"))
+            .outerjoin(status, status.c.episode_id == episodes.c.id)
+            .outerjoin(placement, placement.c.episode_id == episodes.c.id)
+            .outerjoin(where, where.id == placement.c.value)
+            .outerjoin(dated, dated.c.child_id == episodes.c.child_id)
+            .outerjoin(placed, placed.c.child_id == episodes.c.child_id)
+            .cte("episode_facts"))
 
 
-def _in_care():
-    return case((Child.legal_status == "not_in_care", "Not in care"), else_="In care")
+def tune_for_reports(session) -> None:
+    """PostgreSQL: these statements aggregate tens of thousands of rows once. Compiling
+    them (JIT) costs more than running them, and their sorts fit in memory with a little
+    more than the default; both only for this transaction."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+        session.execute(text("SET LOCAL work_mem = '32MB'"))
 
 
-def episodes_by_category(session, filters: Filters, visible, now=None) -> Figure:
+def _pattern_counts(session, filters: Filters, visible, now) -> dict[str, list]:
+    """{figure: [(key, key2, episodes, children), ...]} for the period's episodes."""
+    e = _episode_facts(filters, visible, now)
+    band = case(*[(e.c.seconds < limit.total_seconds(), label)
+                  for label, limit in DURATION_BANDS if limit is not None],
+                else_=DURATION_BANDS[-1][0])
+    band = case((e.c.found_at.is_(None), "Not yet found"), else_=band)
+    in_care = case((e.c.care == "not_in_care", "Not in care"), else_="In care")
+    establishment = case((e.c.placed, func.coalesce(e.c.address, "Not recorded")),
+                         else_=func.coalesce(e.c.flat_placement, "Not recorded"))
+    kind = case((e.c.placed, func.coalesce(e.c.placement_type, "")), else_="")
+    where = case((e.c.placed, e.c.local_authority_id),
+                 else_=case((and_(e.c.host_org_id.is_(None), e.c.flat_placement.is_(None)),
+                             None), else_=func.coalesce(e.c.host_org_id,
+                                                       e.c.responsible_org_id)))
+    area = case((and_(where.is_not(None), where != e.c.responsible_org_id),
+                 "Placed outside the responsible authority's area"),
+                else_="Placed in the responsible authority's area")
+    found = func.coalesce(e.c.found_where, "")
+    risk = func.coalesce(e.c.risk_grade, "none")
+    # Counted by episode: each figure's keys (at most two).
+    sets = {"durations": (band,), "trend": (e.c.month, e.c.category),
+            "placements": (establishment,), "placement_types": (kind,), "area": (area,),
+            "found": (found,), "risk": (risk,)}
+    blank = literal(None, String)
+
+    def distinct_part(name, first, second=None, where_clause=None):
+        cols = [literal(name).label("figure"), cast(first, String).label("k1"),
+                cast(second, String).label("k2") if second is not None else blank.label("k2"),
+                func.count().label("n"), func.count(e.c.child_id.distinct()).label("children")]
+        query = select(*cols).select_from(e)
+        if where_clause is not None:
+            query = query.where(where_clause)
+        return query.group_by(*([first] if second is None else [first, second]))
+
+    # Counted by episode and distinct child.
+    parts = [distinct_part("episodes", e.c.category, in_care),
+             distinct_part("ce", literal("ce"), where_clause=e.c.ce_risk.is_(True))]
+    if session.get_bind().dialect.name == "postgresql":
+        # One pass over the episodes, one hash table per figure; GROUPING() says which.
+        keys = list(dict.fromkeys(k for group in sets.values() for k in group))
+        which = func.grouping(*keys)
+        masks = {name: sum(1 << (len(keys) - 1 - i) for i, k in enumerate(keys)
+                           if k not in group) for name, group in sets.items()}
+
+        def key(n):
+            return case(*[(which == masks[name], cast(group[n], String))
+                          for name, group in sets.items() if len(group) > n], else_=blank)
+
+        parts.append(select(case(*[(which == m, name) for name, m in masks.items()])
+                            .label("figure"), key(0).label("k1"), key(1).label("k2"),
+                            func.count().label("n"), literal(None, Integer).label("children"))
+                     .select_from(e)
+                     .group_by(func.grouping_sets(*[tuple_(*g) for g in sets.values()])))
+    else:  # SQLite has no grouping sets: one GROUP BY per figure
+        parts += [distinct_part(name, *group) for name, group in sets.items()]
+    counts: dict[str, list] = {}
+    for row in session.execute(union_all(*parts)):
+        counts.setdefault(row.figure, []).append((row.k1, row.k2, row.n, row.children))
+    counts["found"] = [row for row in counts.get("found", []) if row[0]]
+    return counts
+
+
+def episodes_by_category(counts) -> Figure:
     """Episodes and distinct children, missing (M) and away (A), by care status."""
-    now = now or clock.now()
-    ids = _period_episodes(filters, visible, now).subquery()
     figure = Figure("episodes", "Episodes and children", ["Episodes", "Children"],
                     with_percent=False,
-                    note="Care status is the child's status today.")
-    status = _in_care()
-    for category, care, episodes, children in session.execute(
-            select(Episode.category, status, func.count(), func.count(Episode.child_id.distinct()))
-            .join(Child, Child.id == Episode.child_id)
-            .where(Episode.id.in_(select(ids.c.id)))
-            .group_by(Episode.category, status).order_by(Episode.category, status)):
+                    note="Care status is the child's status when the episode began.")
+    for category, care, episodes, children in sorted(counts.get("episodes", [])):
         kind = "Missing" if category == "M" else "Away from placement"
         figure.rows.append(Row(f"{kind}, {care.lower()}", [episodes, children]))
     return figure
 
 
-def durations(session, filters: Filters, visible, now=None) -> Figure:
-    now = now or clock.now()
-    ids = _period_episodes(filters, visible, now).subquery()
-    counts = Counter()
-    rows = session.execute(select(Episode.last_seen_at, Episode.found_at)
-                           .where(Episode.id.in_(select(ids.c.id))))
-    for seen, found in rows:
-        if found is None:
-            counts["Not yet found"] += 1
-            continue
-        length = found - seen
-        for label, limit in DURATION_BANDS:
-            if limit is None or length < limit:
-                counts[label] += 1
-                break
+def durations(counts) -> Figure:
+    found = Counter({k1: n for k1, _, n, _ in counts.get("durations", [])})
     figure = Figure("durations", "How long children were missing", ["Episodes"])
-    figure.rows = [Row(label, [counts[label]]) for label, _ in DURATION_BANDS]
-    figure.rows.append(Row("Not yet found", [counts["Not yet found"]]))
+    figure.rows = [Row(label, [found[label]]) for label, _ in DURATION_BANDS]
+    figure.rows.append(Row("Not yet found", [found["Not yet found"]]))
     return figure
 
 
@@ -395,58 +553,68 @@ def repeat_children(session, filters: Filters, visible, now=None, top: int = 20)
     counted = _episode_filter(
         select(Episode.child_id, func.count().label("n"))
         .where(Episode.last_seen_at >= start, Episode.last_seen_at < end)
-        .group_by(Episode.child_id), filters, visible).subquery()
-    bands = session.execute(select(
-        func.count(), func.sum(case((counted.c.n >= 3, 1), else_=0)),
-        func.sum(case((counted.c.n >= 10, 1), else_=0)))).one()
-    children, three, ten = bands[0], int(bands[1] or 0), int(bands[2] or 0)
+        .group_by(Episode.child_id), filters, visible).cte("repeat_counts")
+    # The bands and the ranked list in one statement over the counts.
+    bands = select(literal("bands").label("kind"), func.count().label("a"),
+                   func.sum(case((counted.c.n >= 3, 1), else_=0)).label("b"),
+                   func.sum(case((counted.c.n >= 10, 1), else_=0)).label("c"),
+                   literal(None, String).label("first"), literal(None, String).label("last")
+                   ).select_from(counted)
+    top_rows = (select(literal("child").label("kind"), Child.id, counted.c.n,
+                       literal(0).label("c"), Child.first_name, Child.last_name)
+                .join(counted, counted.c.child_id == Child.id).where(counted.c.n >= 3)
+                .order_by(counted.c.n.desc(), Child.id).limit(top).subquery())
+    rows = session.execute(union_all(bands, select(top_rows))).all()
+    totals = next(r for r in rows if r.kind == "bands")
+    children, three, ten = totals.a, int(totals.b or 0), int(totals.c or 0)
     figure = Figure("repeat", "Children missing repeatedly (12 months)", ["Children"],
                     note=f"Of {children} children with an episode in the 12 months.")
     figure.rows = [Row("1 or 2 episodes", [children - three]),
                    Row("3 to 9 episodes", [three - ten]), Row("10 or more episodes", [ten])]
-    ranked = session.execute(
-        select(Child.id, Child.first_name, Child.last_name, counted.c.n)
-        .join(counted, counted.c.child_id == Child.id).where(counted.c.n >= 3)
-        .order_by(counted.c.n.desc(), Child.id).limit(top)).all()
-    return figure, [(r.id, f"{r.first_name} {r.last_name}", r.n) for r in ranked]
+    ranked = sorted((r for r in rows if r.kind == "child"), key=lambda r: (-r.b, r.a))
+    return figure, [(r.a, f"{r.first} {r.last}", r.b) for r in ranked]
 
 
 def interviews(session, filters: Filters, visible, now=None) -> Figure:
     """Return home interviews for the children found in the period: offered within 72
-    hours, accepted, declined, not offered, not recorded yet."""
+    hours, accepted, declined, not offered, not recorded yet. Each episode counts once,
+    by its first completed interview."""
     now = now or clock.now()
     start, end = filters.window(now)
-    found = _episode_filter(select(Episode.id).where(Episode.found_at >= start,
-                                                     Episode.found_at < end),
-                            filters, visible).subquery()
+    found = _episode_filter(select(Episode.id, Episode.found_at)
+                            .where(Episode.found_at >= start, Episode.found_at < end),
+                            filters, visible).cte("found_episodes")
     offered = WorkItem.data["rhi_offered"].as_boolean()
     outcome = WorkItem.data["rhi_outcome"].as_string()
-    latest = (select(Case.episode_id, WorkItem.completed_at, offered.label("offered"),
-                     outcome.label("outcome"), Episode.found_at)
-              .join(Case, Case.id == WorkItem.case_id)
-              .join(Episode, Episode.id == Case.episode_id)
-              .where(Case.episode_id.in_(select(found.c.id)), WorkItem.form_key.in_(RHI_FORMS),
-                     WorkItem.state == "completed"))
-    counts = Counter()
-    seen = set()
-    for episode_id, completed_at, was_offered, result, found_at in session.execute(latest):
-        if episode_id in seen:
-            continue
-        seen.add(episode_id)
-        if was_offered is False:
-            counts["Not offered"] += 1
-            continue
-        if completed_at is not None and found_at is not None \
-                and completed_at - found_at <= RHI_WINDOW:
-            counts["Offered within 72 hours"] += 1
-        else:
-            counts["Offered after 72 hours"] += 1
-        if result == "completed":
-            counts["Accepted"] += 1
-        elif result in ("child_declined", "parents_declined"):
-            counts["Declined"] += 1
+    rank = func.row_number().over(partition_by=Case.episode_id,
+                                  order_by=(WorkItem.completed_at, WorkItem.id))
+    first = (select(Case.episode_id, WorkItem.completed_at, offered.label("offered"),
+                    outcome.label("outcome"), found.c.found_at, rank.label("rank"))
+             .join(Case, Case.id == WorkItem.case_id)
+             .join(found, found.c.id == Case.episode_id)
+             .where(WorkItem.form_key.in_(RHI_FORMS), WorkItem.state == "completed")
+             .subquery())
+    not_offered = first.c.offered.is_(False)
+    # completed - found <= 72 hours, as a comparison of stored times on both databases
+    in_time = and_(first.c.completed_at.is_not(None), first.c.found_at.is_not(None),
+                   sql_time.seconds_between(first.c.found_at, first.c.completed_at)
+                   <= RHI_WINDOW.total_seconds())
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = session.execute(select(
+        func.count(), count(not_offered), count(and_(~not_offered, in_time)),
+        count(and_(~not_offered, first.c.outcome == "completed")),
+        count(and_(~not_offered, first.c.outcome.in_(("child_declined",
+                                                      "parents_declined")))))
+        .where(first.c.rank == 1)).one()
+    recorded, refused, within, accepted, declined = (int(v or 0) for v in row)
+    counts = Counter({"Not offered": refused, "Offered within 72 hours": within,
+                      "Offered after 72 hours": recorded - refused - within,
+                      "Accepted": accepted, "Declined": declined})
     total = session.scalar(select(func.count()).select_from(found))
-    counts["Not recorded yet"] = total - len(seen)
+    counts["Not recorded yet"] = total - recorded
     figure = Figure("interviews", "Return home interviews", ["Children found"],
                     note=f"For the {total} episodes where the child was found in the period. "
                          "Accepted and declined are of those offered.", with_percent=False)
@@ -456,79 +624,71 @@ def interviews(session, filters: Filters, visible, now=None) -> Figure:
     return figure
 
 
-def by_placement(session, filters: Filters, visible, now=None, top: int = 15) -> Figure:
-    now = now or clock.now()
-    ids = _period_episodes(filters, visible, now).subquery()
-    place = func.coalesce(Child.placement, "Not recorded")
-    figure = Figure("placements", "Episodes by placement", ["Episodes"])
-    for name, n in session.execute(
-            select(place, func.count()).select_from(Episode)
-            .join(Child, Child.id == Episode.child_id)
-            .where(Episode.id.in_(select(ids.c.id))).group_by(place)
-            .order_by(func.count().desc(), place).limit(top)):
-        figure.rows.append(Row(name, [n]))
+def _ranked(pairs, top):
+    return sorted(pairs, key=lambda kv: (-kv[1], kv[0]))[:top]
+
+
+def by_placement(counts, top: int = 15) -> Figure:
+    figure = Figure("placements", "Episodes by placement", ["Episodes"],
+                    note="The establishment the child was placed in when the episode began.")
+    found = Counter()
+    for name, _, n, _ in counts.get("placements", []):
+        found[name] += n
+    figure.rows = [Row(name, [n]) for name, n in _ranked(found.items(), top)]
     return figure
 
 
-def by_area(session, filters: Filters, visible, now=None) -> Figure:
-    now = now or clock.now()
-    ids = _period_episodes(filters, visible, now).subquery()
-    area = case((and_(Child.host_org_id.is_not(None),
-                      Child.host_org_id != Child.responsible_org_id),
-                 "Placed outside the responsible authority's area"),
-                else_="Placed in the responsible authority's area")
-    figure = Figure("area", "In area and out of area", ["Episodes"], chart="none")
-    for name, n in session.execute(
-            select(area, func.count()).select_from(Episode)
-            .join(Child, Child.id == Episode.child_id)
-            .where(Episode.id.in_(select(ids.c.id))).group_by(area).order_by(area)):
-        figure.rows.append(Row(name, [n]))
+def by_placement_type(counts) -> Figure:
+    from .child_record import PLACEMENT_TYPES
+
+    # 2025-26 codes the record's list does not have yet
+    words = {**PLACEMENT_TYPES, "K3": "Supported accommodation",
+             "Z11": "Other placement (custody, not youth justice)"}
+    figure = Figure("placement-types", "Episodes by placement type", ["Episodes"],
+                    note="The DfE placement type when the episode began.")
+    found = Counter()
+    for code, _, n, _ in counts.get("placement_types", []):
+        found[words.get(code, code) if code else "Not recorded"] += n
+    figure.rows = [Row(name, [n]) for name, n in _ranked(found.items(), len(found))]
     return figure
 
 
-def where_found(session, filters: Filters, visible, now=None, top: int = 15) -> Figure:
+def by_area(counts) -> Figure:
+    figure = Figure("area", "In area and out of area", ["Episodes"], chart="none",
+                    note="Where the placement was when the episode began.")
+    figure.rows = [Row(name, [n]) for name, _, n, _ in sorted(counts.get("area", []))]
+    return figure
+
+
+def where_found(counts, top: int = 15) -> Figure:
     """'Hot spots': where children were found, by postcode district where the place has a
     postcode, else by the place as written."""
-    now = now or clock.now()
-    ids = _period_episodes(filters, visible, now).subquery()
-    counts = Counter()
-    for (where,) in session.execute(select(Episode.found_where).where(
-            Episode.id.in_(select(ids.c.id)), Episode.found_where.is_not(None))):
+    found = Counter()
+    for where, _, n, _ in counts.get("found", []):
         match = POSTCODE_DISTRICT.search(where)
-        counts[match.group(1).upper() if match else " ".join(where.split()).title()] += 1
+        found[match.group(1).upper() if match else " ".join(where.split()).title()] += n
     figure = Figure("found", "Where children were found", ["Episodes"])
-    figure.rows = [Row(name, [n]) for name, n in counts.most_common(top)]
+    figure.rows = [Row(name, [n]) for name, n in found.most_common(top)]
     return figure
 
 
-def risk_and_exploitation(session, filters: Filters, visible, now=None) -> Figure:
-    now = now or clock.now()
-    ids = _period_episodes(filters, visible, now).subquery()
-    grade = func.coalesce(Episode.risk_grade, "none")
-    counts = Counter(dict(session.execute(select(grade, func.count()).where(
-        Episode.id.in_(select(ids.c.id))).group_by(grade)).all()))
-    ce = session.scalar(select(func.count(Episode.child_id.distinct()))
-                        .join(Child, Child.id == Episode.child_id)
-                        .where(Episode.id.in_(select(ids.c.id)),
-                               Child.flags["ce_risk"].as_boolean().is_(True)))
+def risk_and_exploitation(counts) -> Figure:
+    grades = Counter({k1: n for k1, _, n, _ in counts.get("risk", [])})
+    ce = sum(children for _, _, _, children in counts.get("ce", []))
     figure = Figure("risk", "Risk grades and exploitation", ["Count"], with_percent=False,
                     note="Risk grades count episodes; the exploitation flag counts children.")
-    figure.rows = [Row(f"{label} risk episodes", [counts[key]]) for key, label in
+    figure.rows = [Row(f"{label} risk episodes", [grades[key]]) for key, label in
                    (("high", "High"), ("medium", "Medium"), ("low", "Low"))]
-    figure.rows.append(Row("Episodes not graded", [counts["none"]]))
-    figure.rows.append(Row("Children flagged at risk of exploitation", [ce or 0]))
+    figure.rows.append(Row("Episodes not graded", [grades["none"]]))
+    figure.rows.append(Row("Children flagged at risk of exploitation", [ce]))
     return figure
 
 
-def trend(session, filters: Filters, visible, now=None) -> Figure:
+def trend(counts, filters: Filters, now) -> Figure:
     """Episodes per month (London), missing and away."""
-    now = now or clock.now()
-    ids = _period_episodes(filters, visible, now).subquery()
-    counts: dict[str, Counter] = {}
-    for seen, category in session.execute(select(Episode.last_seen_at, Episode.category)
-                                          .where(Episode.id.in_(select(ids.c.id)))):
-        month = clock.london(seen).strftime("%Y-%m")
-        counts.setdefault(month, Counter())[category] += 1
+    by_month: dict[str, Counter] = {}
+    for month, category, n, _ in counts.get("trend", []):
+        by_month.setdefault(month, Counter())[category] += n
     start, end = filters.window(now)
     months, day = [], clock.london(start).date().replace(day=1)
     while _midnight(day) < end:
@@ -537,7 +697,7 @@ def trend(session, filters: Filters, visible, now=None) -> Figure:
     figure = Figure("trend", "Episodes by month", ["Missing", "Away from placement"],
                     chart="line", with_percent=False)
     for month in months:
-        c = counts.get(month, Counter())
+        c = by_month.get(month, Counter())
         label = dt.datetime.strptime(month, "%Y-%m").strftime("%B %Y")
         figure.rows.append(Row(label, [c["M"], c["A"]]))
     return figure
@@ -584,17 +744,19 @@ def latest_return_check(session, filters: Filters, organisations=None):
 
 def patterns(session, filters: Filters, visible, now=None, organisations=None) -> dict:
     now = now or clock.now()
+    counts = _pattern_counts(session, filters, visible, now)
     repeat, ranked = repeat_children(session, filters, visible, now)
     return {
-        "figures": [episodes_by_category(session, filters, visible, now),
-                    trend(session, filters, visible, now),
-                    durations(session, filters, visible, now),
+        "figures": [episodes_by_category(counts),
+                    trend(counts, filters, now),
+                    durations(counts),
                     repeat,
                     interviews(session, filters, visible, now),
-                    by_placement(session, filters, visible, now),
-                    by_area(session, filters, visible, now),
-                    where_found(session, filters, visible, now),
-                    risk_and_exploitation(session, filters, visible, now),
+                    by_placement(counts),
+                    by_placement_type(counts),
+                    by_area(counts),
+                    where_found(counts),
+                    risk_and_exploitation(counts),
                     data_quality(session, filters, visible, now, organisations)],
         "ranked": ranked,
     }

@@ -37,6 +37,9 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    from .sql_time import register_sqlite
+
+    register_sqlite(dbapi_connection)  # London days in SQL (the dashboard's figures)
 
 
 def _sqlite_begin(connection):

@@ -143,6 +143,8 @@ class Child(Base):
     ethnic_code: Mapped[str | None] = mapped_column(String(4))
     sex: Mapped[str] = mapped_column(String(1), default="U")  # DfE: M, F or U
     upn: Mapped[str | None] = mapped_column(String(13))
+    # issue 13: the postcode of the child's home before care (the DfE return's HOME_POST)
+    home_postcode: Mapped[str | None] = mapped_column(String(10))
     # The council's own child id (the 903 CHILD column): how an import finds the child.
     la_child_id: Mapped[str | None] = mapped_column(String(20), unique=True, index=True)
     # The fields below are the record's *current* state, written only by
@@ -549,6 +551,9 @@ class ReturnCheck(Base):
 
 
 Index("ix_work_item_clock_due", WorkItem.clock, WorkItem.due_at)
+# The dashboard's period filters (issue 13's migration 0012).
+Index("ix_episode_last_seen_child", Episode.last_seen_at, Episode.child_id)
+Index("ix_episode_found_child", Episode.found_at, Episode.child_id)
 Index("ix_timer_clock_due", Timer.clock, Timer.due_at)
 
 # --- issue 14: accounts, sign-in, the audit trail's checkpoint ---
@@ -670,6 +675,9 @@ class Placement(Base):
     provider_type: Mapped[str | None] = mapped_column(String(3))  # DfE PLACE_PROVIDER
     provider_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     urn: Mapped[str | None] = mapped_column(String(10))  # DfE URN (Ofsted)
+    # issue 13: why the child moved on from this placement to the next (the DfE
+    # REASON_PLACE_CHANGE code, e.g. CARPL), returned on the episode the move ended
+    end_reason: Mapped[str | None] = mapped_column(String(6))
     local_authority_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
     changed_by: Mapped[str200]
     changed_at: Mapped[timestamp]
@@ -726,3 +734,6 @@ class EpisodeSegment(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     changed_by: Mapped[str200]
     changed_at: Mapped[timestamp]
+
+
+Index("ix_episode_segment_episode_starts", EpisodeSegment.episode_id, EpisodeSegment.starts_at)

@@ -185,6 +185,8 @@ def _add_child(result: Return903, child: ChildData, year: int) -> None:
         problem("Header", "The sex is not recorded as male, female or unknown.")
     if not child.ethnic:
         problem("Header", "The ethnicity is not recorded.")
+    if child.sex == "F" and child.mother is None:
+        problem("Header", "Whether she is a mother is not recorded.")
     if not child.upn:
         problem("Header", "The unique pupil number (or the code for why there is none) "
                           "is not recorded.")
@@ -197,8 +199,9 @@ def _add_child(result: Return903, child: ChildData, year: int) -> None:
         "MC_DOB": date_text(child.mc_dob)})
     for row in episodes:
         if row["_end"] is not None and row["_end"] > end:
-            # Still open at 31 March: ended next year, so not ended in this return.
-            row["DEC"], row["REC"] = "", ""
+            # Still open at 31 March: ended next year, so not ended in this return (nor
+            # the placement changed).
+            row["DEC"], row["REC"], row["REASON_PLACE_CHANGE"] = "", "", ""
         result.episodes.append({k: v for k, v in row.items() if not k.startswith("_")})
     result.missing += missing
 
