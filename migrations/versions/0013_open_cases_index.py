@@ -1,14 +1,14 @@
 """Issue 16: an index on the case's status, so lists of open work join the running cases
 only (not every case a council ever closed).
 
-Revision ID: 0012_open_cases_index
-Revises: 0010_what_people_see
+Revision ID: 0013_open_cases_index
+Revises: 0012_issue13_return_details
 """
 
 from alembic import op
 
-revision = "0012_open_cases_index"
-down_revision = "0010_what_people_see"
+revision = "0013_open_cases_index"
+down_revision = "0012_issue13_return_details"
 branch_labels = None
 depends_on = None
 
