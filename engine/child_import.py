@@ -159,6 +159,10 @@ def _import_child(ctx, authority, authorities, header: HeaderRow, child: Child |
                 identity[name] = [_plain(old), _plain(value)]
                 setattr(child, name, value)
     rows = [r for r in rows if _before_birth(r, header, report)]
+    home = next((r.home_post for r in reversed(rows) if r.home_post), None)
+    if home is not None and child.home_postcode != home:  # the latest the council holds
+        identity["home_postcode"] = [child.home_postcode, home]
+        child.home_postcode = home
     periods = []
     for wanted_period in _legal_statuses(rows) + _placements(rows, authorities, report):
         change = _save(ctx, child, wanted_period, authority, report)
@@ -216,12 +220,16 @@ def _placements(rows: list[EpisodeRow], authorities: dict[str, int],
             continue
         known.append(row)
     out = []
-    for run in _runs(known, lambda r: (r.place, r.provider, r.urn, r.pl_post, r.pl_la)):
-        first, last = run[0], run[-1]
+    runs = _runs(known, lambda r: (r.place, r.provider, r.urn, r.pl_post, r.pl_la))
+    for first, last, after in zip([r[0] for r in runs], [r[-1] for r in runs],
+                                  [r[0] for r in runs[1:]] + [None], strict=True):
         where = authorities[first.pl_la.upper()] if first.pl_la else None
+        # The next placement's REASON_PLACE_CHANGE says why the child left this one.
+        moved = after is not None and after.decom == last.dec
         out.append(_Wanted("placement", first.row, first.decom, last.dec, {
             "placement_type": first.place, "provider_type": first.provider,
-            "urn": first.urn, "postcode": first.pl_post, "local_authority_id": where}))
+            "urn": first.urn, "postcode": first.pl_post, "local_authority_id": where,
+            "end_reason": after.reason_place_change if moved else None}))
     return out
 
 

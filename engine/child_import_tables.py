@@ -28,6 +28,7 @@ from .child_record import (
     SEXES,
     STATUS_FOR_LS,
 )
+from .returns.source import PLACE_CHANGE_REASONS
 from .returns.ssda903 import EPISODES_COLUMNS, HEADER_COLUMNS
 
 NAME_COLUMNS = ("FORENAME", "SURNAME")
@@ -89,6 +90,8 @@ class EpisodeRow:
     pl_post: str | None
     urn: str | None
     pl_la: str | None = None
+    # why the child moved into this placement from the one before (a DfE code)
+    reason_place_change: str | None = None
 
 
 @dataclass
@@ -254,7 +257,8 @@ def _episode_row(number: int, cells: dict) -> EpisodeRow:
         _code(cells["PLACE"], "PLACE", PLACEMENT_TYPES, required=True),
         _code(cells["PLACE_PROVIDER"], "PLACE_PROVIDER", PROVIDER_TYPES), rec,
         _postcode(cells["HOME_POST"], "HOME_POST"), _postcode(cells["PL_POST"], "PL_POST"),
-        urn, cells.get(PLACEMENT_AUTHORITY_COLUMN, "") or None)
+        urn, cells.get(PLACEMENT_AUTHORITY_COLUMN, "") or None,
+        _code(cells["REASON_PLACE_CHANGE"], "REASON_PLACE_CHANGE", PLACE_CHANGE_REASONS))
 
 
 def read(header_text: str, episodes_text: str, today: dt.date) -> Tables:

@@ -234,3 +234,28 @@ def test_an_unknown_placement_authority_and_extra_columns_are_said(session, coun
     assert (gus.first_name, gus.last_name) == ("Gus", "Outofarea")
     assert [p.placement_type for p in session.scalars(select(Placement).where(
         Placement.child_id == gus.id))] == ["U4"]  # the row in Narnia is not taken
+
+
+def test_r46_import_keeps_why_the_child_moved_and_the_home_postcode(session, councils):
+    """The return needs both: REASON_PLACE_CHANGE on the row that starts a new placement
+    says why the child left the one before; HOME_POST is the child's home postcode."""
+    ours, _ = councils
+    _import(session, ours)
+    session.rollback()
+    child = session.scalar(select(Child).where(Child.la_child_id == "1001"))
+    assert child.home_postcode == "LA9 4DL"
+    placements = session.scalars(select(Placement).where(Placement.child_id == child.id)
+                                 .order_by(Placement.starts_on)).all()
+    assert [(p.placement_type, p.end_reason) for p in placements] == [("U4", "CARPL"),
+                                                                      ("K2", None)]
+    before = _audit_count(session)
+    _import(session, ours)  # again: nothing changes
+    assert _audit_count(session) == before
+
+
+def test_r46_an_unknown_reason_for_a_move_is_reported_with_its_row(session, councils):
+    ours, _ = councils
+    episodes = EPISODES.replace(",CARPL,", ",MOVED,")
+    report = _import(session, ours, episodes=episodes)
+    assert any(p.table == "Episodes" and p.row == 4 and "REASON_PLACE_CHANGE MOVED" in
+               p.reason for p in report.problems)
