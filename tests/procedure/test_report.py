@@ -320,12 +320,12 @@ def test_r6_r20_found_at_the_low_risk_review_moves_the_episode_to_the_return(pro
 
 def test_r8_not_open_child_multi_agency_discussion_decided_is_held(proc):
     episode = proc.report(proc.child(social_worker=False))
-    proc.complete(episode, "mach_review", open_to_social_worker="no",
+    proc.complete(episode, "mach_review", mach_open_to_social_worker="no",
                   shared_with_social_worker=None, multi_agency_discussion=True,
                   multi_agency_discussion_reason="Concerns from school")
     assert proc.items(episode)["multi_agency_discussion"].role == "mach"
     other = proc.report(proc.child(social_worker=False))
-    proc.complete(other, "mach_review", open_to_social_worker="no",
+    proc.complete(other, "mach_review", mach_open_to_social_worker="no",
                   shared_with_social_worker=None, multi_agency_discussion=False,
                   multi_agency_discussion_reason="Known, low concern")
     assert "multi_agency_discussion" not in proc.items(other)
