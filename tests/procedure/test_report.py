@@ -17,7 +17,9 @@ def test_r1_category_missing_and_away_start_an_episode(proc):
     missing = proc.report(proc.child(), category="M")
     away = proc.report(proc.child(), category="A")
     assert (proc.episode(missing).category, proc.episode(away).category) == ("M", "A")
-    assert "grade_risk" in proc.items(away)
+    assert "grade_risk" in proc.items(missing)
+    # R1: away from placement: the social worker locates the child; no police grading yet
+    assert "away_check" in proc.items(away) and "grade_risk" not in proc.items(away)
     assert proc.case(missing).status == "running"
 
 
