@@ -120,3 +120,20 @@ def test_r5_r26_the_report_is_not_finalised_before_the_late_grading(proc):
     assert proc.episode(episode).status == "open"
     proc.complete(episode, "grade_found")
     assert "finalise_report" in proc.items(episode)
+
+
+def test_r35_r49_graded_high_after_found_tells_health(proc):
+    episode = proc.report(proc.child(flags={"ce_risk": True}))
+    proc.advance(minutes=10)
+    proc.found(episode)
+    assert "tell_health" not in proc.items(episode)  # not known to be high at found
+    proc.complete(episode, "grade_found", risk_grade="medium")  # CE keeps it high
+    assert proc.items(episode)["tell_health_found"].role == "social_worker"
+
+
+def test_r35_graded_medium_after_found_does_not_tell_health(proc):
+    episode = proc.report(proc.child())
+    proc.advance(minutes=10)
+    proc.found(episode)
+    proc.complete(episode, "grade_found", risk_grade="medium")
+    assert "tell_health_found" not in proc.items(episode)
