@@ -620,6 +620,11 @@ class SavePeriod:
                                                 "ended": closed})
         if self.kind == "allocation":
             _give_open_items(ctx, child, row)
+        if self.kind == "placement" and before is None:
+            # R12: a new placement starts its duties (the Philomena Protocol form)
+            from . import placement_duties
+
+            placement_duties.on_new_placement(ctx, child, row)
         return row
 
     def _check_legal_status(self, session, values, errors) -> dict:

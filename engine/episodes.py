@@ -35,7 +35,25 @@ def case_data(session, child: Child, episode: Episode) -> dict:
         **child_record.facts(session, child, episode),
         "risk_of_serious_harm": bool(report.get("risk_of_serious_harm")),
         "ce_risk_suspected": bool(report.get("ce_risk_suspected")),
+        # R3: the checks deadline the reporter set at the outset, and whether the checks'
+        # outcome came with the report; R4: whether a recent photo is held.
+        "checks_deadline": _utc_text(report.get("checks_deadline")),
+        "checks_outcome_given": bool((report.get("checks_outcome") or "").strip()),
+        "photo_available": bool(report.get("photo_available")),
     }
+
+
+def _utc_text(value) -> str:
+    """An ISO date-time from a form, as UTC text for the diagrams' timers ("" if none);
+    one typed without a zone is London time, as people type it."""
+    if not value:
+        return ""
+    from . import clock
+
+    when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=clock.LONDON)
+    return when.astimezone(dt.UTC).isoformat()
 
 
 # --- repeat episodes (R28, R29, R31, R34) -------------------------------------------

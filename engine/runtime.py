@@ -119,6 +119,12 @@ def refresh_facts(session, case: Case, workflow: BpmnWorkflow) -> dict:
     if episode is not None:
         fresh.update(episodes.episode_facts(episode))
     for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+        if task.state == TaskState.WAITING and task.parent is not None \
+                and task.parent.state == TaskState.COMPLETED and task.parent.data:
+            # A waiting timer or message merges its parent's data in again when it fires
+            # (SpiffWorkflow's _inherit_data), so the facts must be fresh there too, or
+            # the decision after it reads the old ones (R1: away changed to missing).
+            task.parent.data.update(fresh)
         if task.data:
             task.data.update(fresh)
             if episode is not None and episode.found_at is not None and "found_at" in task.data:

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity as Cal
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from . import assignment, deadline_words, forms, hazards, rule_ids, scripting
+from . import assignment, deadline_words, forms, hazards, rule_ids, scripting, task_actions
 from .errors import DiagramProblems, InvalidDiagram
 from .notifications import reminders
 from .store import spec_registry
@@ -245,6 +245,7 @@ def parse_bundle(files: dict[str, bytes], form_keys: set[str] | None = None,
             file_problems += check_rule_properties(root, filename)
             file_problems += deadline_words.check_names(root, filename)
             file_problems += hazards.dead_end_gateways(root, filename)
+            file_problems += task_actions.check_properties(root, filename)
             add = parser.add_bpmn_xml
         try:
             add(root, filename=filename)

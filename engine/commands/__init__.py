@@ -10,6 +10,7 @@ from .fire_timers import FireDueTimers, FireTimers
 from .publish import PublishProcesses
 from .read_notifications import MarkNotificationsRead
 from .reassign import ReassignWorkItem
+from .receive_notification import ReceiveNotification
 from .report_episode import ReportEpisode
 from .request_stage_two import RequestStageTwo
 from .retry_case import RetryCase
@@ -24,4 +25,6 @@ __all__ = [
     "FireDueTimers", "MarkNotificationsRead", "RetryCase", "SendDueReminders",
     # issue 10: the child's record over time
     "ChangeCategory", "CorrectEpisodeTimes",
+    # issue 11: another authority's notification (R13)
+    "ReceiveNotification",
 ]

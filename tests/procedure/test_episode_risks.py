@@ -4,8 +4,10 @@
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 
 from engine.errors import InvalidInput
+from engine.models import Child, ChildFlagChange
 
 RISKS = "episode_risks"
 
@@ -17,11 +19,23 @@ def test_r43_unaccompanied_child_missing_soon_after_becoming_looked_after(proc):
     assert item.role == "social_worker"
     with pytest.raises(InvalidInput) as not_withheld:
         proc.complete(episode, "trafficking_assessment", process=RISKS,
-                      location_withheld=False)
-    assert "location_withheld" in not_withheld.value.errors
+                      withhold_location=False)
+    assert "withhold_location" in not_withheld.value.errors
     with pytest.raises(InvalidInput):
         proc.complete(episode, "trafficking_assessment", process=RISKS, nrm_reason="")
     proc.complete(episode, "trafficking_assessment", process=RISKS)
+
+
+def test_r43_withholding_the_location_sets_the_childs_location_withheld_flag(proc):
+    child = proc.child(flags={"uasc": True, "looked_after_since": "2026-02-20"})
+    episode = proc.report(child)
+    assert not (proc.session.get(Child, child).flags or {}).get("location_withheld")
+    proc.complete(episode, "trafficking_assessment", process=RISKS)
+    proc.session.rollback()
+    assert proc.session.get(Child, child).flags["location_withheld"] is True
+    change = proc.session.scalars(select(ChildFlagChange).where(
+        ChildFlagChange.child_id == child)).one()
+    assert change.flag == "location_withheld" and "R43" in change.reason
 
 
 def test_r43_not_for_a_child_looked_after_for_long_or_not_migrant(proc):

@@ -221,5 +221,6 @@ def test_r14_found_cancels_locate_work(proc):
     # the search stops; the sharing of the report (R7-R13) does not
     assert set(items) == {"record_found", "prevention_interview", "rhi", "mach_review",
                           "notifications", "publicity_decision", "update_child_plan",
-                          "update_trigger_plan"}
+                          "update_trigger_plan",
+                          "grade_found"}  # R5: found before graded, still graded
     assert "action_plan" in proc.items(episode, state="cancelled")

@@ -17,7 +17,9 @@ def test_r1_category_missing_and_away_start_an_episode(proc):
     missing = proc.report(proc.child(), category="M")
     away = proc.report(proc.child(), category="A")
     assert (proc.episode(missing).category, proc.episode(away).category) == ("M", "A")
-    assert "grade_risk" in proc.items(away)
+    assert "grade_risk" in proc.items(missing)
+    # R1: away from placement: the social worker locates the child; no police grading yet
+    assert "away_check" in proc.items(away) and "grade_risk" not in proc.items(away)
     assert proc.case(missing).status == "running"
 
 
@@ -320,12 +322,12 @@ def test_r6_r20_found_at_the_low_risk_review_moves_the_episode_to_the_return(pro
 
 def test_r8_not_open_child_multi_agency_discussion_decided_is_held(proc):
     episode = proc.report(proc.child(social_worker=False))
-    proc.complete(episode, "mach_review", open_to_social_worker="no",
+    proc.complete(episode, "mach_review", mach_open_to_social_worker="no",
                   shared_with_social_worker=None, multi_agency_discussion=True,
                   multi_agency_discussion_reason="Concerns from school")
     assert proc.items(episode)["multi_agency_discussion"].role == "mach"
     other = proc.report(proc.child(social_worker=False))
-    proc.complete(other, "mach_review", open_to_social_worker="no",
+    proc.complete(other, "mach_review", mach_open_to_social_worker="no",
                   shared_with_social_worker=None, multi_agency_discussion=False,
                   multi_agency_discussion_reason="Known, low concern")
     assert "multi_agency_discussion" not in proc.items(other)

@@ -76,7 +76,7 @@ def test_r24_considered_safeguarding_referral_creates_the_referral(proc):
 
 @pytest.mark.parametrize("meeting,process,first_task,role", [
     ("stage_one", "stage_one", "stage_one_meeting", "team_manager"),
-    ("stage_two", "stage_two", "stage_two_meeting", "iro")])
+    ("stage_two", "stage_two", "convene_stage_two", "service_manager")])
 def test_r25_meeting_chosen_after_the_rhi_starts_it(proc, meeting, process, first_task, role):
     child = proc.child()
     episode = found_episode(proc, child=child)

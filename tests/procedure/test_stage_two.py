@@ -35,7 +35,7 @@ def test_r31_fifth_episode_in_90_days_opens_stage_two(proc):
     assert episodes.meeting_episodes(proc.session, case.id) == [fifth]
     assert episodes.meeting_episodes(proc.session, stage_one.id) == ids[2:4]
     items = proc.case_items(case.id)
-    assert items["stage_two_meeting"].role == "iro"
+    assert items["convene_stage_two"].role == "service_manager"  # R32
     assert items["metco_stage_two"].role == "metco"  # R9
 
 
@@ -48,7 +48,7 @@ def test_r31_request_from_an_agency_for_ongoing_complex_risk(proc):
     assert set(items) == {"review_stage_two_request"}
     assert items["review_stage_two_request"].role == "service_manager"
     proc.complete_in(case.id, "review_stage_two_request", request_accepted=True)
-    assert "stage_two_meeting" in proc.case_items(case.id)
+    assert "convene_stage_two" in proc.case_items(case.id)
 
 
 def test_r31_r33_request_for_a_child_with_no_episodes_goes_to_the_service_manager(proc):
@@ -66,6 +66,8 @@ def test_r32_stage_two_meeting_chair_review_and_recurring_reviews(proc):
     child = proc.child()
     episodes_every_week(proc, child, 5)
     case = stage_two_case(proc, child)
+    proc.complete_in(case.id, "convene_stage_two", stage_two_chair="iro")
+    assert proc.case_items(case.id)["stage_two_meeting"].role == "iro"
     with pytest.raises(InvalidInput) as wrong_chair:
         proc.complete_in(case.id, "stage_two_meeting", chair_role="team_manager")
     assert "chair_role" in wrong_chair.value.errors
@@ -82,6 +84,23 @@ def test_r32_stage_two_meeting_chair_review_and_recurring_reviews(proc):
     proc.complete_in(case.id, "metco_stage_two")
     proc.session.rollback()
     assert proc.session.get(Case, case.id).status == "completed"
+
+
+def test_r32_a_service_manager_chairing_gets_the_stage_two_meeting_not_the_iro(proc):
+    child = proc.child()
+    episodes_every_week(proc, child, 5)
+    case = stage_two_case(proc, child)
+    assert "stage_two_meeting" not in proc.case_items(case.id)
+    with pytest.raises(InvalidInput) as no_chair:
+        proc.complete_in(case.id, "convene_stage_two", stage_two_chair="team_manager")
+    assert "stage_two_chair" in no_chair.value.errors
+    proc.complete_in(case.id, "convene_stage_two", stage_two_chair="service_manager")
+    items = proc.case_items(case.id)
+    assert "stage_two_meeting" not in items
+    assert items["stage_two_meeting_service_manager"].role == "service_manager"
+    proc.complete_in(case.id, "stage_two_meeting_service_manager",
+                     chair_role="service_manager")
+    assert proc.case_items(case.id)["stage_two_safety_plan"].role == "social_worker"
 
 
 def test_r33_refused_stage_two_request_goes_to_the_escalation_policy(proc):
