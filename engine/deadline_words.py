@@ -293,10 +293,15 @@ def _durations(text: str) -> set[tuple[str, float]]:
 
 
 def contradicts(text: str | None, deadline: Deadline) -> bool:
-    """True if `text` names a length of time and none of them is the deadline's."""
-    said = _durations(text or "")
-    return bool(said) and (_MEASURE[deadline.unit], round(float(deadline.amount), 6)) \
-        not in said
+    """True if `text` names a length of time and none of them is the deadline's. Days and
+    hours are the same clock ("a day" is 24 hours); working days are not."""
+    said = {_in_hours(measure, amount) for measure, amount in _durations(text or "")}
+    wanted = _in_hours(_MEASURE[deadline.unit], round(float(deadline.amount), 6))
+    return bool(said) and wanted not in said
+
+
+def _in_hours(measure: str, amount: float) -> tuple[str, float]:
+    return ("h", round(amount * 24, 6)) if measure == "d" else (measure, amount)
 
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"

@@ -126,3 +126,14 @@ def test_r22_check_refuses_a_task_deadline_saying_72_when_its_timer_says_48():
     problems = dw.check_names(etree.fromstring(xml), "interview.bpmn")
     assert {p.element for p in problems} == {"rhi_due", "rhi"}
     assert any("set to 48 hours after the child was found" in p.message for p in problems)
+
+
+def test_r36_a_day_is_24_hours_but_not_a_working_day_or_two_days():
+    """R36's re-checks are named "A day after the chase" on a 24-hour timer: the same
+    time, so Check lets it be; two days or a working day would not be."""
+    day = dw.Deadline(24, "hours", "sg_now()")
+    assert not dw.contradicts("A day after the chase", day)
+    assert dw.contradicts("Two days after the chase", day)
+    assert dw.contradicts("A working day after the chase", day)
+    assert not dw.contradicts("48 hours later", dw.Deadline(
+        2, "days", "reported_at"))
