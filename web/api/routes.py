@@ -242,18 +242,21 @@ def read_case(case_id: int):
     case = session.get(Case, case_id)
     if case is None or not can_see_case(session, g.api_user, case_id):
         raise NotFound(f"there is no case {case_id} you can see")
+    record_view("case", case.id, case_id=case.id, child_id=case.child_id, page="api",
+                user=g.api_user)
+    return jsonify(_case_json(session, case))
+
+
+def _case_json(session, case: Case) -> dict:
     items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)
                             .order_by(WorkItem.id)).all()
     timers = session.scalars(select(Timer).where(Timer.case_id == case.id)
                              .order_by(Timer.due_at)).all()
-    body = {"id": case.id, "process_id": case.process_id, "status": case.status,
+    return {"id": case.id, "process_id": case.process_id, "status": case.status,
             "stage": case.stage, "revision": case.revision, "child_id": case.child_id,
             "episode_id": case.episode_id, "work_items": [_item_json(i) for i in items],
             "timers": [{"name": t.name or t.element_id, "state": t.state,
                         "due_at": _iso(t.due_at)} for t in timers]}
-    record_view("case", case.id, case_id=case.id, child_id=case.child_id, page="api",
-                user=g.api_user)
-    return jsonify(body)
 
 
 @register(bp, "/children", "GET",
@@ -403,6 +406,25 @@ def set_child_flags(child_id: int):
                           body.get("expected_revision")), _actor())
     session.rollback()
     return jsonify(_record_json(session, session.get(Child, child.id)))
+
+
+@register(bp, "/children/<int:child_id>/notifications", "POST",
+          "Take in another authority's notification about their child: missing from a "
+          "placement here, or placed here (R13). Starts the inbound-notification case",
+          request={"type": "object", "required": ["notification"], "properties": {
+              "notification": {"type": "object"}}},
+          response=CASE, status=201, errors=(403, 404, 422))
+def receive_child_notification(child_id: int):
+    from engine.commands.receive_notification import ReceiveNotification
+
+    body = _body()
+    if not isinstance(body.get("notification"), dict):
+        raise InvalidInput("notification is missing",
+                           {"notification": ["Give the notification's details"]})
+    session, child = _visible_child(child_id)
+    case = run(session, ReceiveNotification(child.id, body["notification"]), _actor())
+    session.rollback()
+    return jsonify(_case_json(session, session.get(Case, case.id))), 201
 
 
 @register(bp, "/children/<int:child_id>/identity", "POST",

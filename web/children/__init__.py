@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("children", __name__)
 
-from . import episodes, partnership, record, routes, search  # noqa: E402,F401
+from . import episodes, notifications, partnership, record, routes, search  # noqa: E402,F401

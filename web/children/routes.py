@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from engine import child_record, clock
 from engine.access import REPORT_ROLES, REQUEST_ROLES
 from engine.commands import RequestStageTwo
+from engine.commands.receive_notification import NOTIFICATION_ROLES
 from engine.commands.report_episode import open_episode
 from engine.errors import InvalidInput
 from engine.executor import run
@@ -72,6 +73,8 @@ def show(child_id: int):
                            may_request=bool(current_user.role_keys & REQUEST_ROLES),
                            current=current, words=_words(), missing=missing,
                            may_report=bool(current_user.role_keys & REPORT_ROLES),
+                           may_take_notification=bool(
+                               current_user.role_keys & NOTIFICATION_ROLES),
                            may_change=may_change(child), location_shown=shown)
 
 
