@@ -45,6 +45,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
         if config.get("TESTING") and "SESSION_COOKIE_SECURE" not in config:
             app.config["SESSION_COOKIE_SECURE"] = False  # test clients speak plain HTTP
+        if config.get("TESTING") and "API_CHECK_RESPONSES" not in config:
+            # Every API answer in a test is checked against the OpenAPI document.
+            app.config["API_CHECK_RESPONSES"] = True
         if config.get("TESTING") and "SECOND_FACTOR" not in config:
             # Most tests sign in to test something else; the tests of sign-in turn it on.
             app.config["SECOND_FACTOR"] = False
@@ -61,8 +64,9 @@ def create_app(config: dict | None = None) -> Flask:
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
 
-    from . import auth, database, errors, labels, security, templating
+    from . import auth, database, errors, inputs, labels, security, templating
 
+    inputs.init_app(app)  # before the blueprints: its URL converter is for every route
     database.init_app(app)
     errors.init_app(app)
     csrf.init_app(app)

@@ -34,13 +34,15 @@ from ..access import (
 )
 from ..database import get_session
 from ..inbox.queries import PAGE_SIZE, Filters, page_of_items
+from ..inputs import MAX_ID, MAX_PAGE, page_number
 from . import bp, keys
 from .problems import problem
 from .registry import document, register
 
 csrf.exempt(bp)  # API calls carry a key, not a cookie: CSRF cannot reach them
 
-ID = {"type": "integer"}
+# An id the database can hold (web.inputs.MAX_ID); counts and revisions fit the same.
+ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
 DATETIME = {"type": "string", "format": "date-time"}
 WORK_ITEM = {"type": "object", "properties": {
     "id": ID, "case_id": ID, "name": {"type": "string"}, "role": {"type": "string"},
@@ -192,7 +194,8 @@ def report_found(episode_id: int):
 @register(bp, "/work-items", "GET", "The caller's work: assigned (mine) or unclaimed (team)",
           parameters=[
               {"name": "scope", "in": "query", "schema": {"enum": ["mine", "team"]}},
-              {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+              {"name": "page", "in": "query",
+               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}}],
           response={"type": "object", "properties": {
               "items": {"type": "array", "items": WORK_ITEM}, "total": ID, "page": ID,
               "page_size": ID}})
@@ -200,7 +203,7 @@ def list_work_items():
     scope = request.args.get("scope", "mine")
     if scope not in ("mine", "team"):
         raise InvalidInput("scope is mine or team", {"scope": ["Use 'mine' or 'team'"]})
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows, total = page_of_items(get_session(), g.api_user, scope, Filters(), page,
                                 clock.now())
     return jsonify({"items": [_item_json(row[0]) for row in rows], "total": total,
