@@ -34,11 +34,13 @@ class Operation:
 
     @property
     def path_parameters(self) -> list[dict]:
-        # `<int:...>` takes what the database can hold (web.inputs): past it, 404.
+        """The path's parameters the route does not declare itself: an `<int:...>` id
+        takes what the database can hold (web.inputs), past it 404."""
+        declared = {p["name"] for p in self.parameters if p.get("in") == "path"}
         return [{"name": name, "in": "path", "required": True,
                  "schema": {"type": "integer", "minimum": 0, "maximum": MAX_ID}
                  if name.endswith("_id") else {"type": "string"}}
-                for name in self.path_names]
+                for name in self.path_names if name not in declared]
 
     @property
     def statuses(self) -> tuple[int, ...]:
@@ -119,10 +121,11 @@ def check_request(op: Operation) -> None:
     """Raise InvalidInput (422), field by field, for a request its declaration refuses."""
     errors: dict[str, list[str]] = {}
     for param in op.parameters:
-        if param.get("in") != "query":
+        if param.get("in") not in ("query", "path"):
             continue
         name, schema = param["name"], param.get("schema", {})
-        raw = request.args.get(name)
+        raw = (request.view_args or {}).get(name) if param["in"] == "path" \
+            else request.args.get(name)
         if raw is None:
             if param.get("required"):
                 errors[name] = [f"Give {name}"]
@@ -147,8 +150,8 @@ def check_request(op: Operation) -> None:
 _NOT_A_NUMBER = object()
 
 
-def _from_query(raw: str, schema: dict):
-    if schema.get("type") == "integer":
+def _from_query(raw, schema: dict):
+    if schema.get("type") == "integer" and not isinstance(raw, int):
         try:
             return int(raw)
         except ValueError:

@@ -43,6 +43,7 @@ csrf.exempt(bp)  # API calls carry a key, not a cookie: CSRF cannot reach them
 
 # An id the database can hold (web.inputs.MAX_ID); counts and revisions fit the same.
 ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+NOT_BLANK = r"\S"  # some text besides spaces
 DATETIME = {"type": "string", "format": "date-time"}
 WORK_ITEM = {"type": "object", "properties": {
     "id": ID, "case_id": ID, "name": {"type": "string"}, "role": {"type": "string"},
@@ -263,7 +264,7 @@ def read_case(case_id: int):
           "key may see",
           parameters=[
               {"name": "last_name", "in": "query", "required": True,
-               "schema": {"type": "string"}},
+               "schema": {"type": "string", "pattern": NOT_BLANK}},
               {"name": "date_of_birth", "in": "query", "required": True,
                "schema": {"type": "string", "format": "date"}}],
           response={"type": "object", "properties": {"children": {"type": "array", "items": {
@@ -368,6 +369,8 @@ def read_child_record(child_id: int):
 @register(bp, "/children/<int:child_id>/record/<kind>", "POST",
           "Add (or, with period_id, change) a legal status period, placement or "
           "allocation; kind is legal_status, placement or allocation",
+          parameters=[{"name": "kind", "in": "path", "required": True,
+                       "schema": {"enum": ["legal_status", "placement", "allocation"]}}],
           request={"type": "object", "required": ["values"], "properties": {
               "values": {"type": "object"}, "reason": {"type": "string"},
               "period_id": ID, "expected_revision": ID}},
@@ -388,7 +391,7 @@ def save_child_period(child_id: int, kind: str):
 @register(bp, "/children/<int:child_id>/flags", "POST",
           "Change flags on a child's record, with why",
           request={"type": "object", "required": ["values", "reason"], "properties": {
-              "values": {"type": "object"}, "reason": {"type": "string"},
+              "values": {"type": "object"}, "reason": {"type": "string", "pattern": NOT_BLANK},
               "expected_revision": ID}},
           response=RECORD, errors=(403, 404, 409, 422))
 def set_child_flags(child_id: int):
