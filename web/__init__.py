@@ -19,7 +19,9 @@ csrf = CSRFProtect()
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    from .resilience import SafeguardFlask
+
+    app = SafeguardFlask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         # production (the default), development (`safeguard serve`) or test
@@ -64,11 +66,12 @@ def create_app(config: dict | None = None) -> Flask:
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
 
-    from . import auth, database, errors, inputs, labels, security, templating
+    from . import auth, database, errors, inputs, labels, resilience, security, templating
 
     inputs.init_app(app)  # before the blueprints: its URL converter is for every route
     database.init_app(app)
     errors.init_app(app)
+    resilience.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     security.init_app(app)

@@ -46,7 +46,8 @@ class Operation:
     def statuses(self) -> tuple[int, ...]:
         """Every status the route can answer, in the document and nothing else: what the
         route declares, and what the registry itself answers."""
-        codes = set(self.errors) | {400}  # 400: unstorable text (web.inputs)
+        # 400: unstorable text (web.inputs); 503: the database out of reach (web.resilience)
+        codes = set(self.errors) | {400, 503}
         if self.operation_id != "openapi":
             codes.add(401)
         if self.path_names:
@@ -269,4 +270,5 @@ def _form_schemas() -> dict:
 _ERROR_TEXT = {400: "Bad request: text or a number that cannot be stored, named by field",
                401: "No valid API key", 403: "Not permitted",
                404: "Not found or not visible to the caller", 409: "Conflict",
-               422: "Invalid input, field by field"}
+               422: "Invalid input, field by field",
+               503: "The database could not be reached; look, then try again (Retry-After)"}
