@@ -124,9 +124,14 @@ def field_refused(error: FieldRefused):
                        errors={error.field: [error.message]})
     return render_template(
         "errors/error.html", title="There is a problem with what was sent",
-        message=f"The box '{error.field}' cannot be accepted: "
+        message=f"The answer to “{_words(error.field)}” cannot be accepted: "
                 f"{error.message[0].lower()}{error.message[1:]}. Go back, correct it and "
                 "send it again."), 400
+
+
+def _words(field: str) -> str:
+    # People see words, not form keys: "first_name" is "first name".
+    return field.replace("_", " ").replace(".", ", ").strip() or "a field"
 
 
 def init_app(app) -> None:
