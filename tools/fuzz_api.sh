@@ -39,8 +39,8 @@ $BIN/schemathesis --config-file tools/schemathesis.toml run \
   --no-color >"$WORK/schemathesis.txt" 2>&1 || status=$?
 tail -40 "$WORK/schemathesis.txt"
 errors=$(grep -cE '" 5[0-9]{2} ' "$WORK/server.log" || true)
-echo "fuzz: seed $SEED, ${BUDGET}s, server log: $(grep -c '"[A-Z]* /api/' "$WORK/server.log" \
-  || true) API requests, $errors answered 5xx; schemathesis exit status $status"
+echo "fuzz: seed $SEED, ${BUDGET}s, server log: $(grep -cE '(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|TRACE) /api/' \
+  "$WORK/server.log" || true) API requests, $errors answered 5xx; schemathesis exit status $status"
 if [ "$errors" != 0 ]; then
   grep -B2 -A30 'Traceback' "$WORK/server.log" | head -80
   status=1
