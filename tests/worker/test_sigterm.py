@@ -15,9 +15,9 @@ from engine.models import AuditEvent, Case, Timer
 from tests.hostile.corpus import diagram, flow, process
 from tests.worker.seeding import spawn_worker, wait_until
 
-# Each round of the script is well inside a script's bound (about 0.1 s); the gateway
+# Each round of the script is well inside a script's bound (some 0.05 s); the gateway
 # sends the case round again and again: work the engine stops only at its own bound.
-SLOW = "n = 0\nwhile n < 300000:\n    n = n + 1"
+SLOW = "n = 0\nwhile n < 100000:\n    n = n + 1"
 
 
 def long_timer_work() -> bytes:
