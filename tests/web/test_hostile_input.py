@@ -123,3 +123,13 @@ def test_405_carries_allow(client, world, api_key):
     assert response.headers["Allow"].split(", ") == sorted(["GET", "HEAD", "OPTIONS"])
     page = client.put("/sign-in")
     assert page.status_code == 405 and "POST" in page.headers["Allow"]
+
+
+def test_numbers_past_the_range_in_a_query_read_as_absent(client, world, make_user):
+    user = make_user("service_manager", "process_owner", "admin", org=world.council)
+    sign_in(client, user.email)
+    big = "99999999999999999999999"
+    for url in (f"/manage/?organisation={big}", f"/manage/returns/903?year={big}",
+                f"/modeller/processes/episode/diff?from={big}&to=1"):
+        response = client.get(url)
+        assert response.status_code in (200, 404), (url, response.status_code)
