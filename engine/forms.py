@@ -101,6 +101,13 @@ def check_all() -> list[InvalidDiagram]:
                                            file=path.name, element=where))
             continue
         fields = set(schema.get("properties", {}))
+        for name, spec in schema.get("properties", {}).items():
+            # An unknown format (a typo, or a checker not installed) checks nothing.
+            wanted = spec.get("format") if isinstance(spec, dict) else None
+            if wanted and wanted not in FORMAT_CHECKER.checkers:
+                problems.append(InvalidDiagram(f"field '{name}' has format '{wanted}', which "
+                                               "nothing checks", file=path.name,
+                                               element=name))
         for name in definition.get("ui", {}).get("order", []):
             if name not in fields:
                 problems.append(InvalidDiagram(f"ui.order names '{name}', which the schema "

@@ -24,7 +24,8 @@ $BIN/safeguard serve --host 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 1 60); do
-  curl -fsS "http://127.0.0.1:$PORT/api/v1/openapi.json" >/dev/null 2>&1 && break
+  $BIN/python -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$PORT/api/v1/openapi.json', timeout=2)" \
+    2>/dev/null && break
   sleep 0.5
 done
 

@@ -133,3 +133,13 @@ def test_numbers_past_the_range_in_a_query_read_as_absent(client, world, make_us
                 f"/modeller/processes/episode/diff?from={big}&to=1"):
         response = client.get(url)
         assert response.status_code in (200, 404), (url, response.status_code)
+
+
+def test_every_form_format_is_one_that_is_checked(tmp_path, monkeypatch):
+    assert forms.check_all() == []  # the real forms: date-time and date are checked
+    (tmp_path / "typo.json").write_text(
+        '{"schema": {"type": "object", "properties": {"when": {"type": "string", '
+        '"format": "date_time"}}}}')
+    monkeypatch.setattr(forms, "FORMS_DIR", tmp_path)
+    (problem,) = forms.check_all()
+    assert problem.element == "when" and "nothing checks" in problem.message
