@@ -7,7 +7,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from engine import forms, specs
+from engine import forms, runtime, specs
 from engine.commands import CompleteWorkItem, PublishProcesses, StartCase
 from engine.commands.fire_timers import MarkCaseFailed
 from engine.errors import CaseFailed, DiagramProblems
@@ -61,8 +61,9 @@ def test_published_case_stops_in_error_at_the_element(session, fake_clock, note_
     _, error, took = timed(lambda: run(session, CompleteWorkItem(
         item.id, {"note": "Seen", "outcome": "done"}), people["police"]))
     # A loop through the engine itself stops at the engine's own bound (the task tree's
-    # depth, long before its steps or seconds).
-    assert took < RUN_SECONDS, f"took {took:.1f} s"
+    # depth, in about a second; its seconds on a machine loaded enough).
+    bound = runtime.MAX_ENGINE_SECONDS + 1 if hostile.name == "engine-loop" else RUN_SECONDS
+    assert took < bound, f"took {took:.1f} s"
     assert isinstance(error, CaseFailed), error
     assert error.element in hostile.element.split("|") and hostile.fails in str(error)
     assert error.case_id == case.id
