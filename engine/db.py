@@ -22,6 +22,10 @@ def make_engine(url: str | None = None, **kwargs):
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30})
+    else:
+        # A pooled connection killed while idle (a restarted server, pg_terminate_backend)
+        # is noticed and replaced at checkout, not by the request that would use it.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -4,17 +4,37 @@ A command is a small object with a `__call__(ctx)`: it checks its arguments and 
 actor's permission, changes state through `runtime`, and writes the audit trail. The
 executor frames the transaction around it: commit if it returns, roll back and re-raise
 if it raises. A lost optimistic-lock race becomes `Conflict`.
+
+Some failures are the database's, not the command's, and the transaction they end has
+changed nothing, so the command is run again from the start on a fresh transaction:
+- a lost race for the write lock (SQLite "database is locked" after its busy timeout, a
+  PostgreSQL serialization failure or deadlock), up to RACE_RETRIES times;
+- a connection that died (a restarted database, pg_terminate_backend) before the commit,
+  once, on a fresh connection.
+A connection that dies during the commit may or may not have committed: that is not
+repeated but raised as `ConnectionLost`, for the person to look and try again.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from . import clock
 from .errors import Conflict
+
+log = logging.getLogger("safeguard.executor")
+
+RACE_RETRIES = 3
+
+
+class ConnectionLost(Exception):
+    """The database connection died while a change was being committed: it may or may not
+    have been saved. Nothing to repeat blindly; the person looks and tries again."""
 
 
 @dataclass(frozen=True)
@@ -58,12 +78,82 @@ def run(session: Session, command, actor: Actor):
         # made outside a command would bypass its checks and audit, so they are a bug.
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("the session has changes made outside a command")
-        session.commit()
+        try:
+            session.commit()
+        except DBAPIError as exc:
+            # Only reads to end: a connection that died under them loses nothing.
+            session.rollback()
+            if not exc.connection_invalidated:
+                raise
+    attempt = 0
+    while True:
+        try:
+            return _run_once(session, command, actor)
+        except _Retry as retry:
+            attempt += 1
+            if attempt > retry.limit:
+                raise retry.error from None
+            log.warning("retrying %s (%s, attempt %d)", type(command).__name__,
+                        retry.why, attempt + 1)
+
+
+class _Retry(Exception):  # noqa: N818 - internal signal, never escapes `run`
+    def __init__(self, error: BaseException, why: str, limit: int):
+        self.error, self.why, self.limit = error, why, limit
+
+
+def _run_once(session: Session, command, actor: Actor):
     try:
-        with session.begin():
-            # On SQLite a command takes the write lock at once (see engine.db).
-            session.connection(execution_options={"sqlite_immediate": True})
-            return command(Context(session, actor))
+        session.begin()
+        # On SQLite a command takes the write lock at once (see engine.db).
+        session.connection(execution_options={"sqlite_immediate": True})
+        result = command(Context(session, actor))
+        session.flush()
     except StaleDataError as exc:
+        session.rollback()
         raise Conflict("someone else changed this case at the same time; "
                        "reload it and try again") from exc
+    except DBAPIError as exc:
+        session.rollback()
+        why = _repeatable(exc)
+        if why:
+            raise _Retry(exc, why, 1 if why == "connection lost" else RACE_RETRIES) from exc
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("someone else changed this case at the same time; "
+                       "reload it and try again") from exc
+    except DBAPIError as exc:
+        session.rollback()
+        why = _repeatable(exc)
+        if why == "connection lost":
+            raise ConnectionLost("the connection to the database was lost while saving; "
+                                 "it may not have been saved") from exc
+        if why:  # a lost race is refused before anything is written
+            raise _Retry(exc, why, RACE_RETRIES) from exc
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    return result
+
+
+# SQLSTATEs of a transaction that lost a race and changed nothing.
+_RACE_STATES = {"40001": "serialization failure", "40P01": "deadlock"}
+
+
+def _repeatable(exc: DBAPIError) -> str | None:
+    if exc.connection_invalidated:
+        return "connection lost"
+    state = getattr(exc.orig, "sqlstate", None)
+    if state in _RACE_STATES:
+        return _RACE_STATES[state]
+    message = str(exc.orig).lower()
+    if "database is locked" in message or "database is busy" in message:
+        return "database is locked"
+    return None

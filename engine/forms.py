@@ -13,6 +13,13 @@ from jsonschema.exceptions import SchemaError
 
 from .errors import InvalidDiagram, InvalidInput
 
+# jsonschema checks "format": "date-time" only when rfc3339-validator is installed, and
+# passes anything otherwise ("not a date" was stored): without it, refuse to start.
+FORMAT_CHECKER = FormatChecker()
+if "date-time" not in FORMAT_CHECKER.checkers:  # pragma: no cover - an install problem
+    raise ImportError("rfc3339-validator is not installed: date-time fields would not be "
+                      "checked (pip install safeguard-flow's dependencies)")
+
 FORMS_DIR = Path(os.environ.get("SAFEGUARD_FORMS_DIR",
                                 Path(__file__).resolve().parent.parent / "forms"))
 
@@ -36,7 +43,7 @@ def _load(directory: Path, form_key: str) -> dict:
 @functools.cache
 def _validator(directory: Path, form_key: str) -> Draft202012Validator:
     return Draft202012Validator(_load(directory, form_key)["schema"],
-                                format_checker=FormatChecker())
+                                format_checker=FORMAT_CHECKER)
 
 
 def validate(form_key: str, data: dict) -> dict:
@@ -94,6 +101,13 @@ def check_all() -> list[InvalidDiagram]:
                                            file=path.name, element=where))
             continue
         fields = set(schema.get("properties", {}))
+        for name, spec in schema.get("properties", {}).items():
+            # An unknown format (a typo, or a checker not installed) checks nothing.
+            wanted = spec.get("format") if isinstance(spec, dict) else None
+            if wanted and wanted not in FORMAT_CHECKER.checkers:
+                problems.append(InvalidDiagram(f"field '{name}' has format '{wanted}', which "
+                                               "nothing checks", file=path.name,
+                                               element=name))
         for name in definition.get("ui", {}).get("order", []):
             if name not in fields:
                 problems.append(InvalidDiagram(f"ui.order names '{name}', which the schema "

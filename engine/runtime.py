@@ -152,23 +152,29 @@ def rearm_date_timers(workflow: BpmnWorkflow) -> int:
 
 MAX_ENGINE_STEPS = 5_000  # automatic tasks one command may run (a gateway loop)
 MAX_ENGINE_SECONDS = 10.0  # and the wall time they may take (a busy machine is slow)
+# SpiffWorkflow's task iterator stops looking 1,000 levels down the task tree, and a loop
+# adds a level each time round: a task deeper than that would be ready yet never run, and
+# the case would sit "running" for ever. Stop well before, with the case in error.
+MAX_TASK_DEPTH = 900
 
 
 def run_engine(workflow: BpmnWorkflow) -> None:
     """Run every automatic step until the case waits on people, time or news.
 
     Bounded: each script stops itself (engine.bounds), and a diagram that loops with no
-    person in the loop stops after MAX_ENGINE_STEPS tasks or MAX_ENGINE_SECONDS, so a
-    web request or the timer worker is never held by a case."""
+    person in the loop stops after MAX_ENGINE_STEPS tasks, MAX_ENGINE_SECONDS or
+    MAX_TASK_DEPTH levels of the task tree, so a web request or the timer worker is never
+    held by a case, and no case is left silently stuck."""
     started, steps = clock.elapsed(), [0]
 
     def did_complete(task):
         steps[0] += 1
-        if steps[0] > MAX_ENGINE_STEPS or clock.elapsed() - started > MAX_ENGINE_SECONDS:
+        if (steps[0] > MAX_ENGINE_STEPS or clock.elapsed() - started > MAX_ENGINE_SECONDS
+                or task.depth >= MAX_TASK_DEPTH):
             raise WorkflowTaskException(
-                f"the case ran more than {MAX_ENGINE_STEPS:,} steps or "
-                f"{MAX_ENGINE_SECONDS:g} seconds without waiting for anyone (a loop in "
-                "the diagram?)", task=task)
+                f"the case ran {steps[0]:,} steps without waiting for anyone and stopped at "
+                f"the engine's bound ({MAX_ENGINE_STEPS:,} steps, {MAX_ENGINE_SECONDS:g} "
+                f"seconds, {MAX_TASK_DEPTH} steps deep): a loop in the diagram?", task=task)
 
     try:
         workflow.do_engine_steps(did_complete_task=did_complete)

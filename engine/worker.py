@@ -57,6 +57,12 @@ class WorkerAlreadyRunning(EngineError):
     pass
 
 
+class WorkerStopped(BaseException):  # noqa: N818 - not an error: SIGTERM mid-case
+    """Raised by the signal handler in the middle of a case: the case's transaction rolls
+    back (nothing half-written; the next worker fires it again) and `run` returns. A
+    BaseException, so that no `except Exception` on the way takes it for the case's fault."""
+
+
 @contextmanager
 def single_worker(url: str):
     """On a SQLite file, hold an exclusive OS lock for as long as the worker runs; raise
@@ -128,13 +134,26 @@ class Worker:
         self.retry_sleep = retry_sleep
         self.stopping = threading.Event()
         self.sleep = sleep or self.stopping.wait
+        self.in_case = False  # firing a case's timers: a signal then abandons it
 
-    def stop(self, *_signal) -> None:
-        """Finish the case in hand, then return from `run`. Usable as a signal handler."""
+    def stop(self, *signal_args) -> None:
+        """Return from `run` after the case in hand. As a signal handler (SIGTERM), do not
+        wait for that case (its engine work may take up to its bound, 10 s): abandon it at
+        once, rolled back, so the worker exits within a second."""
         self.stopping.set()
+        if signal_args and self.in_case:
+            raise WorkerStopped()
 
     def run(self) -> None:
         log.info("%s started", self.name)
+        try:
+            self._run()
+        except WorkerStopped:
+            log.info("%s: stopped in the middle of a case, which was rolled back",
+                     self.name)
+        log.info("%s stopped", self.name)
+
+    def _run(self) -> None:
         with self.sessions() as session:
             while not self.stopping.is_set():
                 try:
@@ -149,7 +168,6 @@ class Worker:
                     session.rollback()
                     pause = self.longest_sleep
                 self.sleep(pause)
-        log.info("%s stopped", self.name)
 
     def run_once(self) -> Pass:
         """Fire everything due now (and send what it causes), then return."""
@@ -179,7 +197,11 @@ class Worker:
             if self.stopping.is_set():
                 return done
             try:
-                fired = run(session, FireDueTimers(case_id), self.actor)
+                self.in_case = True
+                try:
+                    fired = run(session, FireDueTimers(case_id), self.actor)
+                finally:
+                    self.in_case = False
             except Conflict:
                 fired = None
             except SQLAlchemyError:

@@ -19,7 +19,9 @@ csrf = CSRFProtect()
 
 
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    from .resilience import SafeguardFlask
+
+    app = SafeguardFlask(__name__, instance_relative_config=True)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("SECRET_KEY"),
         # production (the default), development (`safeguard serve`) or test
@@ -45,6 +47,9 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.from_mapping(config)
         if config.get("TESTING") and "SESSION_COOKIE_SECURE" not in config:
             app.config["SESSION_COOKIE_SECURE"] = False  # test clients speak plain HTTP
+        if config.get("TESTING") and "API_CHECK_RESPONSES" not in config:
+            # Every API answer in a test is checked against the OpenAPI document.
+            app.config["API_CHECK_RESPONSES"] = True
         if config.get("TESTING") and "SECOND_FACTOR" not in config:
             # Most tests sign in to test something else; the tests of sign-in turn it on.
             app.config["SECOND_FACTOR"] = False
@@ -61,10 +66,12 @@ def create_app(config: dict | None = None) -> Flask:
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
     ])
 
-    from . import auth, database, errors, labels, security, templating
+    from . import auth, database, errors, inputs, labels, resilience, security, templating
 
+    inputs.init_app(app)  # before the blueprints: its URL converter is for every route
     database.init_app(app)
     errors.init_app(app)
+    resilience.init_app(app)
     csrf.init_app(app)
     auth.init_app(app)
     security.init_app(app)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import render_template, request
+from flask import make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import MethodNotAllowed
 
 from engine.errors import CaseFailed
 
@@ -79,9 +80,15 @@ def _page(error):
     if request.path.startswith("/api/"):
         from .api.problems import problem
 
-        return problem(code, PAGES.get(code, PAGES[500])[0])
-    title, message = PAGES.get(code, PAGES[500])
-    return render_template("errors/error.html", title=title, message=message), code
+        response = problem(code, PAGES.get(code, PAGES[500])[0])
+    else:
+        title, message = PAGES.get(code, PAGES[500])
+        response = make_response(
+            render_template("errors/error.html", title=title, message=message), code)
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        # RFC 9110: a 405 says which methods the resource has.
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
 
 
 def _stale_form(error):

@@ -4,6 +4,7 @@ import re
 from jsonschema import Draft202012Validator
 
 from engine import forms
+from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
 from engine.models import ApiKey, AuditEvent, Episode, WorkItem
 
 from .conftest import missing_report_40_minutes_ago as _report
@@ -105,8 +106,11 @@ def test_other_organisations_cannot_see_or_act(client, world, api_key, session):
     assert client.post(f"/api/v1/work-items/{item.id}/claim",
                        headers=headers).status_code == 404
     assert client.get(f"/api/v1/cases/{world.case.id}", headers=headers).status_code == 404
+    # A request the document accepts (one it refuses is 422 before anything is looked up).
     found = client.post(f"/api/v1/episodes/{world.episode.id}/found", headers=headers,
-                        json={"found_at": "2026-03-02T08:55:00+00:00"})
+                        json={"found_at": "2026-03-02T08:55:00+00:00",
+                              "found_where": next(iter(FOUND_WHERE)),
+                              "found_by": next(iter(FOUND_BY))})
     assert found.status_code == 404
 
 
@@ -124,7 +128,9 @@ def test_r20_report_found_delivers_child_found(client, world, api_key, session):
     headers = api_key(world.police_org, "police")
     bad = client.post(f"/api/v1/episodes/{world.episode.id}/found", headers=headers,
                       json={"found_at": "yesterday"})
-    assert bad.status_code == 422 and bad.json["errors"][0]["field"] == "found_at"
+    # Every field the document refuses is named, found_at among them.
+    assert bad.status_code == 422
+    assert {"found_at", "found_where", "found_by"} <= {e["field"] for e in bad.json["errors"]}
     ok = client.post(f"/api/v1/episodes/{world.episode.id}/found", headers=headers,
                      json={"found_at": "2026-03-02T08:55:00+00:00", "found_where": "public_place",
                            "found_by": "police"})

@@ -34,13 +34,16 @@ from ..access import (
 )
 from ..database import get_session
 from ..inbox.queries import PAGE_SIZE, Filters, page_of_items
+from ..inputs import MAX_ID, MAX_PAGE, page_number
 from . import bp, keys
 from .problems import problem
 from .registry import document, register
 
 csrf.exempt(bp)  # API calls carry a key, not a cookie: CSRF cannot reach them
 
-ID = {"type": "integer"}
+# An id the database can hold (web.inputs.MAX_ID); counts and revisions fit the same.
+ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
+NOT_BLANK = r"\S"  # some text besides spaces
 DATETIME = {"type": "string", "format": "date-time"}
 WORK_ITEM = {"type": "object", "properties": {
     "id": ID, "case_id": ID, "name": {"type": "string"}, "role": {"type": "string"},
@@ -193,7 +196,8 @@ def report_found(episode_id: int):
 @register(bp, "/work-items", "GET", "The caller's work: assigned (mine) or unclaimed (team)",
           parameters=[
               {"name": "scope", "in": "query", "schema": {"enum": ["mine", "team"]}},
-              {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}}],
+              {"name": "page", "in": "query",
+               "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}}],
           response={"type": "object", "properties": {
               "items": {"type": "array", "items": WORK_ITEM}, "total": ID, "page": ID,
               "page_size": ID}})
@@ -201,7 +205,7 @@ def list_work_items():
     scope = request.args.get("scope", "mine")
     if scope not in ("mine", "team"):
         raise InvalidInput("scope is mine or team", {"scope": ["Use 'mine' or 'team'"]})
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     rows, total, _ = page_of_items(get_session(), g.api_user, scope, Filters(), page,
                                    clock.now())
     return jsonify({"items": [_item_json(row[0]) for row in rows], "total": total,
@@ -264,7 +268,7 @@ def _case_json(session, case: Case) -> dict:
           "key may see",
           parameters=[
               {"name": "last_name", "in": "query", "required": True,
-               "schema": {"type": "string"}},
+               "schema": {"type": "string", "pattern": NOT_BLANK}},
               {"name": "date_of_birth", "in": "query", "required": True,
                "schema": {"type": "string", "format": "date"}}],
           response={"type": "object", "properties": {"children": {"type": "array", "items": {
@@ -372,6 +376,8 @@ def read_child_record(child_id: int):
 @register(bp, "/children/<int:child_id>/record/<kind>", "POST",
           "Add (or, with period_id, change) a legal status period, placement or "
           "allocation; kind is legal_status, placement or allocation",
+          parameters=[{"name": "kind", "in": "path", "required": True,
+                       "schema": {"enum": ["legal_status", "placement", "allocation"]}}],
           request={"type": "object", "required": ["values"], "properties": {
               "values": {"type": "object"}, "reason": {"type": "string"},
               "period_id": ID, "expected_revision": ID}},
@@ -392,7 +398,7 @@ def save_child_period(child_id: int, kind: str):
 @register(bp, "/children/<int:child_id>/flags", "POST",
           "Change flags on a child's record, with why",
           request={"type": "object", "required": ["values", "reason"], "properties": {
-              "values": {"type": "object"}, "reason": {"type": "string"},
+              "values": {"type": "object"}, "reason": {"type": "string", "pattern": NOT_BLANK},
               "expected_revision": ID}},
           response=RECORD, errors=(403, 404, 409, 422))
 def set_child_flags(child_id: int):

@@ -6,6 +6,7 @@ from engine import clock
 
 from ..access import CASE_ROLES, record_search, role_required
 from ..database import get_session
+from ..inputs import page_number
 from . import bp
 from .queries import DUE_STATES, PAGE_SIZE, Filters, overdue_counts, page_of_items, stages
 
@@ -20,7 +21,7 @@ def index():
         role=request.args.get("role") if request.args.get("role") in roles else None,
         stage=request.args.get("stage") or None,
         due=request.args.get("due") if request.args.get("due") in DUE_STATES else None)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     tab = request.args.get("tab")
     if tab not in ("mine", "team"):
         tab = _tab_with_work(db, filters, now)

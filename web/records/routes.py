@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, render_template, request
+from flask import Response, render_template
 from flask_login import current_user
 from sqlalchemy import or_, select
 
@@ -12,6 +12,7 @@ from engine.models import AuditEvent, Case, Organisation, User
 
 from ..access import child_or_404, record_view, role_required
 from ..database import get_session
+from ..inputs import page_number
 from . import bp
 
 PAGE_SIZE = 100
@@ -37,7 +38,7 @@ PAGES = {"child": "Child's page", "case": "Case page", "work_item": "Work item p
 def who_has_seen(child_id: int):
     session = get_session()
     child = child_or_404(session, child_id)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_number()
     case_ids = select(Case.id).where(Case.child_id == child.id)
     events = session.scalars(select(AuditEvent).where(or_(
         AuditEvent.child_id == child.id, AuditEvent.case_id.in_(case_ids)))
