@@ -20,9 +20,14 @@ def test_r2_identity_is_read_and_changed_with_a_reason(client, world, api_key, s
         "Ava", "Example", "2011-05-14")
     assert record["responsible_org_id"] == world.council.id
     path = f"/api/v1/children/{world.child.id}/identity"
+    # the declared schema refuses a sex that is not a DfE code, naming where it is
     refused = client.post(path, headers=headers, json={"values": {"sex": "X"}, "reason": ""})
     assert refused.status_code == 422
-    assert {e["field"] for e in refused.json["errors"]} == {"sex", "reason"}
+    assert {e["field"] for e in refused.json["errors"]} == {"values.sex"}
+    # the record's own checks ask for why the record changes
+    refused = client.post(path, headers=headers, json={"values": {"sex": "F"}, "reason": ""})
+    assert refused.status_code == 422
+    assert {e["field"] for e in refused.json["errors"]} == {"reason"}
     changed = client.post(path, headers=headers, json={
         "values": {"sex": "F", "la_child_id": "WF1234", "ethnic_code": "WBRI"},
         "reason": "From the case management system", "expected_revision":
