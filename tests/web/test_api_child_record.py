@@ -23,8 +23,8 @@ def test_r2_identity_is_read_and_changed_with_a_reason(client, world, api_key, s
     # the declared schema refuses a sex that is not a DfE code, naming where it is
     refused = client.post(path, headers=headers, json={"values": {"sex": "X"}, "reason": ""})
     assert refused.status_code == 422
-    assert {e["field"] for e in refused.json["errors"]} == {"values.sex"}
-    # the record's own checks ask for why the record changes
+    assert {e["field"] for e in refused.json["errors"]} == {"values.sex", "reason"}
+    # and a change needs a reason
     refused = client.post(path, headers=headers, json={"values": {"sex": "F"}, "reason": ""})
     assert refused.status_code == 422
     assert {e["field"] for e in refused.json["errors"]} == {"reason"}

@@ -418,7 +418,7 @@ def set_child_flags(child_id: int):
           "Take in another authority's notification about their child: missing from a "
           "placement here, or placed here (R13). Starts the inbound-notification case",
           request={"type": "object", "required": ["notification"], "properties": {
-              "notification": {"type": "object"}}},
+              "notification": {"$ref": "#/components/schemas/Form_inbound_notification"}}},
           response=CASE, status=201, errors=(403, 404, 422))
 def receive_child_notification(child_id: int):
     from engine.commands.receive_notification import ReceiveNotification
@@ -437,13 +437,13 @@ def receive_child_notification(child_id: int):
           "Change a child's names, date of birth, sex, ethnicity, UPN, the council's child "
           "id or the responsible authority, with why (R2)",
           request={"type": "object", "required": ["values", "reason"], "properties": {
-              "values": {"type": "object", "properties": {
+              "values": {"type": "object", "minProperties": 1, "properties": {
                   "first_name": {"type": "string"}, "last_name": {"type": "string"},
                   "date_of_birth": {"type": "string", "format": "date"},
                   "sex": {"enum": ["M", "F", "U"]}, "ethnic_code": {"type": "string"},
                   "upn": {"type": ["string", "null"]},
                   "la_child_id": {"type": ["string", "null"]}, "responsible_org_id": ID}},
-              "reason": {"type": "string"}, "expected_revision": ID}},
+              "reason": {"type": "string", "pattern": NOT_BLANK}, "expected_revision": ID}},
           response=RECORD, errors=(403, 404, 409, 422))
 def update_child_identity(child_id: int):
     from engine.child_record import UpdateIdentity
@@ -474,7 +474,10 @@ SEARCH_RESULT = {"type": "object", "properties": {"children": {"type": "array", 
           request={"type": "object", "properties": {
               "q": {"type": "string", "description": "Words of the name, a date of birth "
                                                       "as dd/mm/yyyy, or an id"},
-              "date_of_birth": {"type": "string", "format": "date"}}},
+              "date_of_birth": {"type": "string", "format": "date"}},
+              # something to look for: words, or a date of birth
+              "anyOf": [{"required": ["q"], "properties": {"q": {"pattern": NOT_BLANK}}},
+                        {"required": ["date_of_birth"]}]},
           response=SEARCH_RESULT, errors=(422,))
 def search_children():
     from engine import child_search
