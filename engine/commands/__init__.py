@@ -8,7 +8,7 @@ from .drafts import SaveDraft
 from .episode_changes import ChangeCategory, CorrectEpisodeTimes
 from .fire_timers import FireDueTimers, FireTimers
 from .publish import PublishProcesses
-from .read_notifications import MarkNotificationsRead
+from .read_notifications import MarkNotificationsRead, SetEmailNewWork
 from .reassign import ReassignWorkItem
 from .report_episode import ReportEpisode
 from .request_stage_two import RequestStageTwo
@@ -24,4 +24,6 @@ __all__ = [
     "FireDueTimers", "MarkNotificationsRead", "RetryCase", "SendDueReminders",
     # issue 10: the child's record over time
     "ChangeCategory", "CorrectEpisodeTimes",
+    # issue 12: what people see
+    "SetEmailNewWork",
 ]

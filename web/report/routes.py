@@ -69,7 +69,21 @@ def find_child():
                                   .limit(SEARCH_LIMIT)).all()
         _grant(*(c.id for c in results))
         record_search([c.id for c in results])
-    return render_template("report/find_child.html", name=name, results=results, dob=form)
+    reported = _reported_by_me(session)
+    return render_template("report/find_child.html", name=name, results=results, dob=form,
+                           reported=reported)
+
+
+def _reported_by_me(session) -> list[Episode]:
+    """The episodes this person reported, newest first, so that a carer can see what
+    became of each child (found, closed). Who was shown them is audited like a search."""
+    episodes = session.scalars(
+        select(Episode).where(Episode.reported_by_id == current_user.id,
+                              Episode.child_id.in_(visible_children(current_user)))
+        .order_by(Episode.reported_at.desc(), Episode.id.desc()).limit(SEARCH_LIMIT)).all()
+    if episodes:
+        record_search(sorted({e.child_id for e in episodes}), via="reported by me")
+    return list(episodes)
 
 
 @bp.route("/report/new-child", methods=["GET", "POST"])
