@@ -234,6 +234,19 @@ def data_from(form_key: str, values: dict) -> dict:
     return data
 
 
+def datetime_from_parts(submitted, name: str) -> tuple[str | None, str | None]:
+    """A date and time typed in a GOV.UK date input (`name-day` ... `name-minute`) of a
+    page that is not a form from forms/: (UTC ISO value, None) or (None, what is wrong)."""
+    parts = {part: submitted.get(f"{name}-{part}", "").strip()
+             for part in DATE_PARTS + TIME_PARTS}
+    return _date_from_parts(parts, "datetime")
+
+
+def time_parts(when: dt.datetime) -> dict:
+    """Day, month, year, hour, minute of a London time, as a date input shows them."""
+    return _parts(when.strftime("%Y-%m-%dT%H:%M"))
+
+
 def _date_from_parts(value, widget: str) -> tuple[str | None, str | None]:
     """(ISO value, None) or (None, what is wrong). Empty parts give (None, None)."""
     if isinstance(value, str):  # a draft saved before dates were typed in parts

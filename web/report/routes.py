@@ -177,12 +177,11 @@ def found(episode_id: int):
     values = request.form if request.method == "POST" else {}
     errors = {}
     if request.method == "POST":
-        found_at = formfields.london_input_to_iso(values.get("found_at", "").strip())
-        try:
-            when = dt.datetime.fromisoformat(found_at)
-        except ValueError:
-            errors["found_at"] = "Enter the date and time the child was found"
+        found_at, problem = formfields.datetime_from_parts(values, "found_at")
+        if problem or not found_at:
+            errors["found_at"] = problem or "Enter the date and time the child was found"
         else:
+            when = dt.datetime.fromisoformat(found_at)
             try:
                 case = run(session, ReportFound(
                     episode.id, when, values.get("found_where", "").strip(),
@@ -197,8 +196,12 @@ def found(episode_id: int):
                 flash(f"{child.first_name} is recorded as found.", "success")
                 return redirect(url_for("cases.show", case_id=case.id))
     record_view("child", child.id, child_id=child.id, page="found")
+    typed = ({part: values.get(f"found_at-{part}", "") for part in formfields.DATE_PARTS
+              + formfields.TIME_PARTS} if request.method == "POST"
+             else formfields.time_parts(clock.london(clock.now())))
     return render_template("report/found.html", child=child, episode=episode, values=values,
-                           errors=errors, now=clock.london(clock.now()),
+                           errors=errors, found_at=typed,
+                           field_ids={"found_at": "found_at-day"},
                            found_where_items=_choices(FOUND_WHERE, values.get("found_where")),
                            found_by_items=_choices(FOUND_BY, values.get("found_by"))), (
         400 if errors else 200)
