@@ -144,6 +144,17 @@ def fields(form_key: str, values: dict, errors: dict) -> list[dict]:
     return result
 
 
+def names_in_order(fields: list[dict]) -> list[str]:
+    """Every field's name in the order people meet them, the follow-up questions inside
+    an answer straight after its question: the order of the error summary."""
+    names = []
+    for field in fields:
+        names.append(field["name"])
+        for option in field.get("options") or []:
+            names.extend(names_in_order(option.get("reveals") or []))
+    return names
+
+
 def _shown_value(value, widget: str):
     if widget == "checkboxes":
         return list(value or [])

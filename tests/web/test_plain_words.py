@@ -130,6 +130,9 @@ def test_no_page_of_the_demo_shows_an_element_id_or_form_key_to_any_role(app, se
         for path, text in texts.items():
             for found in sorted(set(pattern.findall(text))):
                 problems.append(f"{email} ({', '.join(roles)}) {path}: {found}")
+            # messages are text: markup shown as words means it was escaped twice
+            for markup in sorted(set(re.findall(r"</?(?:a|p|span|strong|br)\b[^>]*>", text))):
+                problems.append(f"{email} ({', '.join(roles)}) {path}: markup {markup}")
     # every role reached its work: the inbox and more than the inbox
     assert all(count > 1 for count in walked.values()), walked
     # and the pages of a case were among them, as each role reaches them

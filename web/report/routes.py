@@ -161,7 +161,7 @@ def report_form(child_id: int):
                            Case.episode_id == current.id, Case.process_id == "episode"))}
     return render_template("report/report_form.html", child=child, fields=fields,
                            already=already, safety_plan=latest_safety_plan(session, child.id),
-                           errors=errors, error_order=[f["name"] for f in fields],
+                           errors=errors, error_order=formfields.names_in_order(fields),
                            form=formfields.definition(FORM_KEY)), (400 if errors else 200)
 
 
