@@ -143,6 +143,8 @@ PEOPLE = ["service.manager@example.org", "team.manager@example.org", "admin@exam
           "process.owner@example.org", "police@example.org", "social.worker@example.org",
           "carer@example.org", "dpo@example.org", "mach@example.org", "rhi@example.org"]
 SIGNED_OUT = {"auth.sign_in", "auth.reset_password"}
+# Pages that need a query to show anything.
+QUERIES = {"modeller.diff": {"from": 1, "to": 1}}
 
 
 def _pages(app, session) -> dict[str, str]:
@@ -154,6 +156,8 @@ def _pages(app, session) -> dict[str, str]:
                                              Case.process_id == "episode"))
     item = session.scalar(select(WorkItem).where(WorkItem.case_id == case.id,
                                                  WorkItem.state == "open").limit(1))
+    done = session.scalar(select(WorkItem).where(WorkItem.state == "completed",
+                                                 WorkItem.form_key.is_not(None)).limit(1))
     placement = session.scalar(select(Placement).where(Placement.child_id == ava.id)
                                .limit(1))
     values = {"case_id": case.id, "child_id": ava.id, "item_id": item.id,
@@ -174,7 +178,10 @@ def _pages(app, session) -> dict[str, str]:
         assert not missing, f"{rule.rule}: give the test a value for {missing}"
         with app.test_request_context():
             from flask import url_for
-            url = url_for(rule.endpoint, **{a: values[a] for a in rule.arguments})
+            url = url_for(rule.endpoint, **{a: values[a] for a in rule.arguments},
+                          **QUERIES.get(rule.endpoint, {}))
+            if rule.endpoint == "tasks.done":  # the page after completing: a completed item
+                url = url_for(rule.endpoint, item_id=done.id)
         pages.setdefault(f"{rule.endpoint} {url}", url)
     return pages
 

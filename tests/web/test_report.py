@@ -188,3 +188,13 @@ def test_home_office_sees_only_restricted_children(client, world, make_org, make
     assert client.get(f"/children/{world.child.id}").status_code == 404
     restricted = make_child(world.council, flags={"subject_to_restriction": True})
     assert client.get(f"/children/{restricted.id}").status_code == 200
+
+
+def test_every_legal_status_on_the_new_child_form_has_its_words(client, world):
+    """Found by axe (issue 12): two statuses had no label."""
+    from engine.child_record import LEGAL_STATUSES
+
+    sign_in(client, world.carer.email)
+    html = client.get("/report/new-child").get_data(as_text=True)
+    for value, words in LEGAL_STATUSES.items():
+        assert f'value="{value}"' in html and words in html

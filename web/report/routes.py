@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 
 from engine import clock
 from engine.access import FOUND_ROLES, REPORT_ROLES
+from engine.child_record import LEGAL_STATUSES as LEGAL_STATUS_WORDS
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
 from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
@@ -20,7 +21,6 @@ from engine.commands.report_episode import (
     latest_safety_plan,
     open_episode,
 )
-from engine.episodes import LEGAL_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.executor import run
 from engine.models import Case, Child, Episode, Organisation
@@ -115,7 +115,7 @@ def new_child():
             _grant(child.id)
             return redirect(url_for("report.report_form", child_id=child.id))
     return render_template("report/new_child.html", values=values, errors=errors,
-                           authorities=authorities, legal_statuses=LEGAL_STATUSES,
+                           authorities=authorities, legal_statuses=LEGAL_STATUS_WORDS,
                            flags=FLAGS, field_ids={"date_of_birth": "date_of_birth-day"},
                            error_order=["first_name", "last_name", "date_of_birth",
                                         "legal_status", "responsible_org_id"]), (
