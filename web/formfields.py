@@ -253,9 +253,16 @@ def datetime_from_parts(submitted, name: str) -> tuple[str | None, str | None]:
     return _date_from_parts(parts, "datetime")
 
 
-def time_parts(when: dt.datetime) -> dict:
-    """Day, month, year, hour, minute of a London time, as a date input shows them."""
-    return _parts(when.strftime("%Y-%m-%dT%H:%M"))
+def posted_parts(submitted, name: str) -> dict:
+    """The parts of a date input as typed, to show them again."""
+    return {part: submitted.get(f"{name}-{part}", "") for part in DATE_PARTS + TIME_PARTS}
+
+
+def time_parts(when: dt.datetime | None) -> dict:
+    """Day, month, year, hour, minute of a time in London, as a date input shows them."""
+    if when is None:
+        return _parts(None)
+    return _parts(clock.london(when).strftime("%Y-%m-%dT%H:%M"))
 
 
 def _date_from_parts(value, widget: str) -> tuple[str | None, str | None]:

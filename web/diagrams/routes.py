@@ -17,7 +17,7 @@ from engine.models import Organisation, WorkItem
 from engine.process_page import Filters
 
 from .. import labels
-from ..access import case_or_404, role_required, visible_cases
+from ..access import case_or_404, record_view, role_required, visible_cases
 from ..database import get_session
 from . import bp
 
@@ -193,6 +193,9 @@ def case_process(case_id, process_id):
     diagram = case_diagram(case, process_id)
     if diagram is None:
         abort(404)
+    # The page is named for the case, and so names the child: a view of the child's data.
+    record_view("case", case.id, case_id=case.id, child_id=case.child_id,
+                page="case_diagram")
     return render_template("diagrams/case_process.html", case=case, diagram=diagram)
 
 

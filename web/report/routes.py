@@ -196,9 +196,8 @@ def found(episode_id: int):
                 flash(f"{child.first_name} is recorded as found.", "success")
                 return redirect(url_for("cases.show", case_id=case.id))
     record_view("child", child.id, child_id=child.id, page="found")
-    typed = ({part: values.get(f"found_at-{part}", "") for part in formfields.DATE_PARTS
-              + formfields.TIME_PARTS} if request.method == "POST"
-             else formfields.time_parts(clock.london(clock.now())))
+    typed = (formfields.posted_parts(values, "found_at") if request.method == "POST"
+             else formfields.time_parts(clock.now()))
     return render_template("report/found.html", child=child, episode=episode, values=values,
                            errors=errors, found_at=typed,
                            field_ids={"found_at": "found_at-day"},
