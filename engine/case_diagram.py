@@ -27,6 +27,12 @@ class Positions:
     current: set[str] = field(default_factory=set)
     overdue: set[str] = field(default_factory=set)
     calls: dict[str, str] = field(default_factory=dict)  # call activity id -> process id
+    # what people read: element id -> its name in the diagram (absent when unnamed), and
+    # the diagram's own name
+    names: dict[str, str] = field(default_factory=dict)
+    # element id -> "event", "gateway" or "step" (a task, subprocess or call activity)
+    kinds: dict[str, str] = field(default_factory=dict)
+    process_name: str | None = None
 
 
 def diagram_version(session, case: Case, process_id: str) -> ProcessVersion | None:
@@ -62,6 +68,10 @@ def positions(session, case: Case, process_id: str) -> Positions | None:
         for spec in _task_specs(workflow_spec, subprocess_specs, name):
             if isinstance(spec, CallActivity):
                 found.calls[spec.bpmn_id] = spec.spec
+            if spec.bpmn_id and (spec.bpmn_name or "").strip():
+                found.names[spec.bpmn_id] = " ".join(spec.bpmn_name.split())
+                found.kinds[spec.bpmn_id] = _kind(spec)
+    found.process_name = _process_name(workflow_spec, subprocess_specs, process_id)
     now = clock.now()
     found.overdue = set(session.scalars(select(WorkItem.element_id).where(
         WorkItem.case_id == case.id, WorkItem.process_id.in_(names),
@@ -70,6 +80,20 @@ def positions(session, case: Case, process_id: str) -> Positions | None:
     found.current -= found.overdue
     found.completed -= found.current | found.overdue
     return found
+
+
+def _kind(spec) -> str:
+    if getattr(spec, "event_definition", None) is not None:
+        return "event"
+    if type(spec).__name__.endswith("Gateway"):
+        return "gateway"
+    return "step"
+
+
+def _process_name(workflow_spec, subprocess_specs, process_id) -> str | None:
+    spec = workflow_spec if workflow_spec.name == process_id else \
+        subprocess_specs.get(process_id)
+    return getattr(spec, "description", None) or None
 
 
 def _task_specs(workflow_spec, subprocess_specs, process_id):

@@ -154,6 +154,17 @@ def partnership(session) -> tuple[set[int], set[int]]:
             {r.id for r in rows if r.kind == "police"})
 
 
+def partnership_name(session) -> str | None:
+    """The partnership's name for the header, "Westmorland and Furness Council and Cumbria
+    Constabulary": its authorities, then its police forces. None until it is set."""
+    names = session.scalars(select(Organisation.name).join(
+        PartnershipOrganisation, PartnershipOrganisation.organisation_id == Organisation.id)
+        .order_by(Organisation.kind, Organisation.name)).all()
+    if not names:
+        return None
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def our_authorities(session, child: Child) -> set[int]:
     """Our local authorities. Until an administrator sets the partnership, the child's
     responsible authority counts as ours: nobody is then "placed here by another

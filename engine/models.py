@@ -453,7 +453,8 @@ class Notification(Base):
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
-    kind: Mapped[str] = mapped_column(String(16))  # reminder, escalation, account, audit
+    # reminder, escalation, new_work, episode (news for the reporter), account, audit
+    kind: Mapped[str] = mapped_column(String(16))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_record.id"))
     # where the message points when it is not about a case (an invitation, an audit alarm)
     link: Mapped[str | None] = mapped_column(String(500))
@@ -462,7 +463,7 @@ class Notification(Base):
     due_at: Mapped[dt.datetime | None]
     created_at: Mapped[timestamp] = mapped_column(default=_now)
     read_at: Mapped[dt.datetime | None]
-    # pending (in the outbox), sent, or failed (refused for good)
+    # pending (in the outbox), sent, failed (refused for good), or off (in-app only)
     email_state: Mapped[str] = mapped_column(String(16), default="pending")
     email_next_at: Mapped[dt.datetime | None] = mapped_column(default=_now)
     email_attempts: Mapped[int] = mapped_column(default=0)

@@ -74,7 +74,7 @@ def element_counts(session, process_id: str | set[str], now: dt.datetime,
         .where(Timer.process_id.in_(_ids(process_id)), Timer.state == "waiting")
         .group_by(Timer.element_id), Timer, visible)
     for element, name, count in session.execute(timers):
-        counts.setdefault(element, ElementCount(element, name or element)).timers = count
+        counts.setdefault(element, ElementCount(element, name or "A deadline")).timers = count
     return counts
 
 

@@ -113,7 +113,7 @@ def _sync_work_items(session, case, ready) -> None:
     rows = {w.task_id: w for w in session.scalars(
         select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))
         if w.state == "open"}
-    escalations = []
+    escalations, created = [], []
     for task in ready:
         task_id = str(task.id)
         row = rows.pop(task_id, None)
@@ -129,6 +129,8 @@ def _sync_work_items(session, case, ready) -> None:
             session.add(item)
             if item.form_key == ESCALATION_FORM:
                 escalations.append((task, item))
+            else:
+                created.append(item)
         elif due is not None:
             # A deadline keeps bounding its work after its timer fires: it stays overdue.
             row.due_at = due if row.due_at is None else min(row.due_at, due)
@@ -141,6 +143,8 @@ def _sync_work_items(session, case, ready) -> None:
     for task, item in escalations:
         _link_escalation(session, case, task, item)
         outbox.escalation_created(session, case, item, item.missed_due_at)
+    for item in created:  # an escalation's own message already says it is new
+        outbox.new_work(session, case, item)
 
 
 def _link_escalation(session, case, task, item) -> None:
@@ -250,9 +254,13 @@ def _sync_episode(session, case, workflow, actor) -> None:
         found = data.get("found") or {}
         episode.found_where = _found_words(found)
         episode.found_by = found.get("found_by")
+        outbox.episode_news(session, case, episode,
+                            "A child you reported missing has been found")
     if workflow.completed and episode.status != "closed":
         episode.status = "closed"
         episode.closed_at = clock.now()
+        outbox.episode_news(session, case, episode,
+                            "The episode of a child you reported missing is closed")
 
 
 def _found_words(found: dict) -> str | None:

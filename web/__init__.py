@@ -89,6 +89,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .manage import bp as manage_bp
     from .modeller import bp as modeller_bp
     from .notifications import bp as notifications_bp
+    from .pages import bp as pages_bp
     from .records import bp as records_bp
     from .report import bp as report_bp
     from .tasks import bp as tasks_bp
@@ -107,6 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(admin_bp)
     app.register_blueprint(manage_bp)
     app.register_blueprint(records_bp)
+    app.register_blueprint(pages_bp)
     return app
 
 

@@ -41,4 +41,6 @@ def vendor(filename):
 
 @bp.route("/favicon.ico")
 def favicon():
-    return govuk_assets("images/favicon.ico")
+    # The service's own icon, not GOV.UK's crown.
+    return send_from_directory(Path(current_app.root_path) / "static", "favicon.svg",
+                               mimetype="image/svg+xml", max_age=86400)

@@ -144,6 +144,17 @@ def fields(form_key: str, values: dict, errors: dict) -> list[dict]:
     return result
 
 
+def names_in_order(fields: list[dict]) -> list[str]:
+    """Every field's name in the order people meet them, the follow-up questions inside
+    an answer straight after its question: the order of the error summary."""
+    names = []
+    for field in fields:
+        names.append(field["name"])
+        for option in field.get("options") or []:
+            names.extend(names_in_order(option.get("reveals") or []))
+    return names
+
+
 def _shown_value(value, widget: str):
     if widget == "checkboxes":
         return list(value or [])
@@ -232,6 +243,26 @@ def data_from(form_key: str, values: dict) -> dict:
                 errors.setdefault(field, messages)
         raise InvalidInput("the form has errors", errors)
     return data
+
+
+def datetime_from_parts(submitted, name: str) -> tuple[str | None, str | None]:
+    """A date and time typed in a GOV.UK date input (`name-day` ... `name-minute`) of a
+    page that is not a form from forms/: (UTC ISO value, None) or (None, what is wrong)."""
+    parts = {part: submitted.get(f"{name}-{part}", "").strip()
+             for part in DATE_PARTS + TIME_PARTS}
+    return _date_from_parts(parts, "datetime")
+
+
+def posted_parts(submitted, name: str) -> dict:
+    """The parts of a date input as typed, to show them again."""
+    return {part: submitted.get(f"{name}-{part}", "") for part in DATE_PARTS + TIME_PARTS}
+
+
+def time_parts(when: dt.datetime | None) -> dict:
+    """Day, month, year, hour, minute of a time in London, as a date input shows them."""
+    if when is None:
+        return _parts(None)
+    return _parts(clock.london(when).strftime("%Y-%m-%dT%H:%M"))
 
 
 def _date_from_parts(value, widget: str) -> tuple[str | None, str | None]:

@@ -103,7 +103,31 @@ def element_label(name: str | None, kind: str = "step") -> str:
     return name.strip() if name and name.strip() else f"An unnamed {kind}"
 
 
+_PROCESS_NAMES: dict[tuple[str, str], str] = {}
+
+
+def process_title(version) -> str:
+    """A published diagram's own name ("Locate the child"), read from its XML once per
+    version; the stage label when the diagram has none."""
+    key = (version.sha256, version.process_id)
+    if key not in _PROCESS_NAMES:
+        from lxml import etree
+
+        name = None
+        try:
+            root = etree.fromstring(version.xml, parser=etree.XMLParser(
+                resolve_entities=False, no_network=True))
+            for element in root.iter("{*}process"):
+                if element.get("id") == version.process_id:
+                    name = " ".join((element.get("name") or "").split()) or None
+        except etree.XMLSyntaxError:
+            pass
+        _PROCESS_NAMES[key] = name or stage_label(version.process_id)
+    return _PROCESS_NAMES[key]
+
+
 def init_app(app) -> None:
+    app.add_template_filter(process_title, "process_title")
     app.add_template_filter(stage_label, "stage_label")
     app.add_template_filter(flag_label, "flag_label")
     app.add_template_filter(risk_label, "risk_label")

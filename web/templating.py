@@ -88,6 +88,29 @@ def navigation() -> list[dict]:
     return items
 
 
+def partnership_name() -> str | None:
+    """The partnership's name, read once a request (every page's header shows it)."""
+    from flask import g
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from engine.child_record import partnership_name as read
+
+    from .database import get_session
+
+    if "partnership_name" not in g:
+        try:
+            g.partnership_name = read(get_session())
+        except SQLAlchemyError:  # an error page for a broken database still renders
+            g.partnership_name = None
+    return g.partnership_name
+
+
+def footer_links() -> list[tuple[str, str]]:
+    from .pages.routes import FOOTER
+
+    return FOOTER
+
+
 def init_app(app) -> None:
     app.add_template_filter(london, "london")
     app.add_template_filter(relative_due, "relative_due")
@@ -95,3 +118,5 @@ def init_app(app) -> None:
     app.add_template_filter(role_name, "role_name")
     app.add_template_filter(age, "age")
     app.add_template_global(navigation, "navigation")
+    app.add_template_global(partnership_name, "partnership_name")
+    app.add_template_global(footer_links, "footer_links")

@@ -8,7 +8,7 @@ from .drafts import SaveDraft
 from .episode_changes import ChangeCategory, CorrectEpisodeTimes
 from .fire_timers import FireDueTimers, FireTimers
 from .publish import PublishProcesses
-from .read_notifications import MarkNotificationsRead
+from .read_notifications import MarkNotificationsRead, SetEmailNewWork
 from .reassign import ReassignWorkItem
 from .receive_notification import ReceiveNotification
 from .report_episode import ReportEpisode
@@ -27,4 +27,6 @@ __all__ = [
     "ChangeCategory", "CorrectEpisodeTimes",
     # issue 11: another authority's notification (R13)
     "ReceiveNotification",
+    # issue 12: what people see
+    "SetEmailNewWork",
 ]

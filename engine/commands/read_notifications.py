@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import update
 
+from .. import audit
 from ..errors import NotPermitted
-from ..models import Notification
+from ..models import Notification, User
 
 
 @dataclass
@@ -23,3 +24,21 @@ class MarkNotificationsRead:
         if not self.everything:
             query = query.where(Notification.id.in_(self.ids))
         return ctx.session.execute(query.values(read_at=ctx.now)).rowcount
+
+
+@dataclass
+class SetEmailNewWork:
+    """Whether the actor is e-mailed when new work arrives for them or their team. They
+    are always told in the app; reminders and escalations are always e-mailed."""
+
+    wanted: bool
+
+    def __call__(self, ctx) -> bool:
+        if ctx.actor.user_id is None:
+            raise NotPermitted("only a person has notification settings")
+        user = ctx.session.get(User, ctx.actor.user_id)
+        if user.email_new_work != self.wanted:
+            user.email_new_work = self.wanted
+            audit.record(ctx.session, ctx.actor, "notifications.settings", "user", user.id,
+                         detail={"email_new_work": self.wanted})
+        return self.wanted

@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import func, select
 
 from .. import clock
-from ..models import Case, Notification, Timer, WorkItem
+from ..models import Case, Notification, Timer, User, WorkItem
 from . import recipients
 
 
@@ -27,13 +27,43 @@ def escalation_created(session, case: Case, item: WorkItem,
     return _tell(session, case, item, "escalation", f"Overdue: {item.name}", missed_due)
 
 
+def new_work(session, case: Case, item: WorkItem) -> list[int]:
+    """Tell whoever the new `item` is for (its assignee, else everyone with its role in
+    the case's organisations) that it is there: in-app always, by e-mail unless they
+    turned that off (`User.email_new_work`)."""
+    return _tell(session, case, item, "new_work", f"New work: {item.name}", item.due_at)
+
+
+def episode_news(session, case: Case, episode, subject: str) -> list[int]:
+    """Tell the person who reported the episode that the child is found, or that the
+    episode is closed. The words name no child: the e-mail leaves our systems."""
+    if episode.reported_by_id is None:
+        return []
+    user = session.get(User, episode.reported_by_id)
+    if user is None or not user.active:
+        return []
+    now = clock.now()
+    session.add(Notification(user_id=user.id, kind="episode", case_id=case.id,
+                             link=f"/report/children/{episode.child_id}",
+                             subject=subject[:400], created_at=now, email_next_at=now))
+    return [user.id]
+
+
 def _tell(session, case, item, kind, subject, due_at) -> list[int]:
     now = clock.now()
     told = []
-    for user_id in recipients.for_item(session, case, item):
+    user_ids = recipients.for_item(session, case, item)
+    quiet = set()
+    if kind == "new_work" and user_ids:
+        quiet = set(session.scalars(select(User.id).where(
+            User.id.in_(user_ids), User.email_new_work.is_(False))))
+    for user_id in user_ids:
+        # In-app only for those who turned off e-mail of new work: nothing to send.
+        mailed = user_id not in quiet
         session.add(Notification(user_id=user_id, kind=kind, case_id=case.id, work_item=item,
                                  subject=subject[:400], due_at=due_at, created_at=now,
-                                 email_next_at=now))
+                                 email_state="pending" if mailed else "off",
+                                 email_next_at=now if mailed else None))
         told.append(user_id)
     return told
 

@@ -188,6 +188,8 @@ def _connect(settings: MailSettings) -> smtplib.SMTP:
 
 WHAT = {
     "reminder": "Work that you or your team hold has a deadline coming up.",
+    "new_work": "There is new work for you or your team.",
+    "episode": "News of a child you reported missing.",
     "escalation": "A deadline has been missed and the escalation is now yours to deal with.",
     "account": "Follow the link to set your password. It works once, and only for a while.",
     "audit": "The daily check of the audit trail found a problem. Look at it now.",

@@ -55,10 +55,12 @@ def test_demo_episode_from_report_to_rhi(client, session, published):
     assert f"/episodes/{episode.id}/found" in child_page
 
     _sign_in(client, "police@example.org")
-    found_at = re.search(r'name="found_at" type="datetime-local" value="([^"]+)"',
-                         client.get(f"/episodes/{episode.id}/found").get_data(as_text=True))
+    found_page = client.get(f"/episodes/{episode.id}/found").get_data(as_text=True)
+    found_at = {f"found_at-{part}": re.search(
+        rf'name="found_at-{part}" type="text" value="([^"]*)"', found_page).group(1)
+        for part in ("day", "month", "year", "hour", "minute")}  # now, as the page offers
     response = client.post(f"/episodes/{episode.id}/found",
-                           data={"found_at": found_at.group(1), "found_where": "home",
+                           data={**found_at, "found_where": "home",
                                  "found_by": "parent_or_carer"})
     assert response.status_code == 302
     told = next(i for i in open_items(session, role="police", case_id=case_id)

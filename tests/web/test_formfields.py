@@ -113,3 +113,11 @@ def test_a_date_and_time_typed_in_parts_is_london_time():
                                                     "recontacted_at": {
         "day": "1", "month": "7", "year": "2026", "hour": "12", "minute": "05"}})
     assert data["recontacted_at"] == "2026-07-01T11:05:00+00:00"
+
+
+def test_the_error_summary_names_follow_up_questions_too():
+    """Issue 12: an unanswered follow-up question is in the error summary, straight after
+    the question that revealed it (it was left out, leaving an empty summary)."""
+    fields = formfields.fields("grade_risk", {}, {})
+    assert formfields.names_in_order(fields)[:5] == [
+        "risk_grade", "carer_actions_suitable", "carer_actions", "risk_reason", "ce_linked"]

@@ -48,8 +48,9 @@ def test_nobody_sees_anyone_elses_notifications(client, session, sessions, fake_
     remind_team_manager(session, sessions, fake_clock, world)
     sign_in(client, world.sw.email)
     page = client.get("/notifications").get_data(as_text=True)
-    assert "You have no notifications" in page
-    assert "need-to-know" not in page
+    # the social worker has their own new work, but not the team manager's reminder
+    assert "New work:" in page
+    assert "Due soon" not in page and "need-to-know" not in page
 
 
 def test_mark_all_read(client, session, sessions, fake_clock, world):
@@ -62,4 +63,37 @@ def test_mark_all_read(client, session, sessions, fake_clock, world):
     assert f"{notes} notification{'s' if notes > 1 else ''} marked as read" in page
     assert "0 unread" in page and "Mark all as read" not in page
     session.rollback()
-    assert set(session.scalars(select(Notification.read_at))) == {fake_clock.now()}
+    assert set(session.scalars(select(Notification.read_at).where(
+        Notification.user_id == world.tm.id))) == {fake_clock.now()}
+    assert None in set(session.scalars(select(Notification.read_at).where(
+        Notification.user_id != world.tm.id)))  # nobody else's
+
+
+def test_a_person_turns_email_of_new_work_off_and_on(client, session, world):
+    from engine.models import AuditEvent, User
+
+    sign_in(client, world.police.email)
+    page = client.get("/notifications").get_data(as_text=True)
+    assert "New work: Grade the risk" in page  # told of the report's new work
+    assert 'name="email_new_work" type="radio" value="yes" checked' in page
+    response = client.post("/notifications/settings", data={"email_new_work": "no"},
+                           follow_redirects=True)
+    assert "You will not be e-mailed about new work" in response.get_data(as_text=True)
+    session.rollback()
+    assert session.get(User, world.police.id).email_new_work is False
+    assert session.scalar(select(func.count(AuditEvent.id)).where(
+        AuditEvent.action == "notifications.settings")) == 1
+    client.post("/notifications/settings", data={"email_new_work": "yes"})
+    session.rollback()
+    assert session.get(User, world.police.id).email_new_work is True
+
+
+def test_a_carer_sees_the_children_they_reported_and_what_became_of_them(client, session,
+                                                                          world):
+    sign_in(client, world.carer.email)
+    page = client.get("/report").get_data(as_text=True)
+    assert "Children you have reported" in page
+    assert "Ava Example</a>, missing since" in page and "Not found yet" in page
+    client.post("/sign-out")
+    sign_in(client, world.police.email)  # another reporter's list has only their own
+    assert "Children you have reported" not in client.get("/report").get_data(as_text=True)

@@ -100,13 +100,13 @@ def test_r20_report_found_from_the_child_page(client, world, session, fake_clock
     assert f"/episodes/{world.episode.id}/found" in page
     fake_clock.advance(minutes=15)
     response = client.post(f"/episodes/{world.episode.id}/found",
-                           data={"found_at": "2026-03-02T09:10", "found_where": "public_place",
+                           data={**FOUND_AT_0910, "found_where": "public_place",
                                  "found_where_detail": "Park", "not_missing": "no"})
     # R20: who found the child is a required choice
     assert response.status_code == 400
     assert "Select who found the child" in response.get_data(as_text=True)
     response = client.post(f"/episodes/{world.episode.id}/found",
-                           data={"found_at": "2026-03-02T09:10", "found_where": "public_place",
+                           data={**FOUND_AT_0910, "found_where": "public_place",
                                  "found_where_detail": "Park", "found_by": "police",
                                  "not_missing": "no"})
     assert response.status_code == 302
@@ -114,9 +114,33 @@ def test_r20_report_found_from_the_child_page(client, world, session, fake_clock
     found_at = session.query(Episode.found_at).filter_by(id=world.episode.id).scalar()
     assert found_at == dt.datetime(2026, 3, 2, 9, 10, tzinfo=dt.UTC)
     future = client.post(f"/episodes/{world.episode.id}/found",
-                         data={"found_at": "2030-01-01T10:00", "found_where": "home",
-                               "found_by": "police"})
+                         data={**FOUND_AT_0910, "found_at-year": "2030",
+                               "found_where": "home", "found_by": "police"})
     assert future.status_code == 400
+    assert "Time found must be in the past" in future.get_data(as_text=True)
+
+
+# The time found as the GOV.UK date input posts it: 9:10am on 2 March 2026 (GMT).
+FOUND_AT_0910 = {"found_at-day": "2", "found_at-month": "3", "found_at-year": "2026",
+                 "found_at-hour": "9", "found_at-minute": "10"}
+
+
+def test_r20_the_found_page_asks_the_time_in_govuk_date_inputs(client, world, session):
+    """Issue 12: day, month, year and time, not the browser's date picker; a date that is
+    not real is named, and what was typed is kept."""
+    sign_in(client, world.police.email)
+    page = client.get(f"/episodes/{world.episode.id}/found").get_data(as_text=True)
+    assert "datetime-local" not in page
+    for part in ("day", "month", "year", "hour", "minute"):
+        assert f'name="found_at-{part}"' in page
+    assert 'name="found_at-day" type="text" value="2"' in page  # today, London time
+    response = client.post(f"/episodes/{world.episode.id}/found",
+                           data={**FOUND_AT_0910, "found_at-day": "31", "found_at-month": "2",
+                                 "found_where": "home", "found_by": "police"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Enter a real date and time" in html and 'href="#found_at-day"' in html
+    assert 'name="found_at-day" type="text" value="31"' in html
 
 
 def test_child_page_shows_details_episodes_work_and_timeline(client, world, session):
@@ -164,3 +188,13 @@ def test_home_office_sees_only_restricted_children(client, world, make_org, make
     assert client.get(f"/children/{world.child.id}").status_code == 404
     restricted = make_child(world.council, flags={"subject_to_restriction": True})
     assert client.get(f"/children/{restricted.id}").status_code == 200
+
+
+def test_every_legal_status_on_the_new_child_form_has_its_words(client, world):
+    """Found by axe (issue 12): two statuses had no label."""
+    from engine.child_record import LEGAL_STATUSES
+
+    sign_in(client, world.carer.email)
+    html = client.get("/report/new-child").get_data(as_text=True)
+    for value, words in LEGAL_STATUSES.items():
+        assert f'value="{value}"' in html and words in html

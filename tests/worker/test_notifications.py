@@ -40,7 +40,7 @@ def test_reminder_from_the_timer_property_goes_to_the_role_once_never_early(
     assert worker.run_once().reminded == 1
     # police of the child's authority, not of another authority
     assert told(session, "reminder") == sorted([people.ids["police"], people.ids["police2"]])
-    note = notes(session)[0]
+    note = notes(session, kind="reminder")[0]
     assert (note.subject, note.due_at) == ("Due soon: Do the work", due)
     assert note.work_item_id == open_items(session, case_id)["do_it"].id
     assert note.path == f"/work/{note.work_item_id}"
@@ -50,7 +50,7 @@ def test_reminder_from_the_timer_property_goes_to_the_role_once_never_early(
     assert (timer.reminder_at, timer.reminded_at) == (None, due - H)
     fake_clock.advance(minutes=30)
     assert worker.run_once().reminded == 0
-    assert len(notes(session)) == 2
+    assert len(notes(session, kind="reminder")) == 2
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "reminder.sent"))
     assert event.detail["users"] == [people.ids["police"], people.ids["police2"]]
 
@@ -104,8 +104,13 @@ def test_in_app_list_newest_first_and_mark_read(session, fake_clock, start, work
     fake_clock.advance(hours=2, seconds=1)
     worker.run_once()
     police = people.ids["police"]
-    mine = outbox.for_user(session, police)
-    assert [n.subject for n in mine] == ["Due soon: Do the work"] * 2
+    # each case's new work first, then its reminder: newest first
+    everything = outbox.for_user(session, police)
+    assert [n.subject for n in everything] == ["Due soon: Do the work", "New work: Do the work"
+                                               ] * 2
+    run(session, MarkNotificationsRead([n.id for n in everything if n.kind == "new_work"]),
+        people.actors["police"])
+    mine = [n for n in outbox.for_user(session, police) if n.kind == "reminder"]
     assert mine[0].created_at > mine[1].created_at
     assert outbox.unread_count(session, police) == 2
     assert run(session, MarkNotificationsRead([mine[1].id]), people.actors["police"]) == 1

@@ -34,21 +34,20 @@ def _case_id(session, episode) -> int | None:
                                                 Case.process_id == "episode"))
 
 
-def _london_input(value) -> str:
-    return clock.london(value).strftime("%Y-%m-%dT%H:%M") if value else ""
-
-
 @bp.route("/episodes/<int:episode_id>/category", methods=["GET", "POST"])
 @role_required(*CATEGORY_ROLES)
 def change_category(episode_id: int):
     session, episode, child = _episode(episode_id)
     to = "A" if episode.category == "M" else "M"
-    values = request.form if request.method == "POST" else {
-        "at": _london_input(clock.now())}
+    values = request.form if request.method == "POST" else {}
+    parts = (formfields.posted_parts(values, "at") if request.method == "POST"
+             else formfields.time_parts(clock.now()))
     errors = {}
     if request.method == "POST":
-        at = formfields.london_input_to_iso(values.get("at", "").strip())
+        at, problem = formfields.datetime_from_parts(values, "at")
         try:
+            if problem:
+                raise InvalidInput(problem, {"at": [problem]})
             run(session, ChangeCategory(episode.id, to, at or None,
                                         values.get("reason", "")), actor())
         except InvalidInput as exc:
@@ -59,7 +58,8 @@ def change_category(episode_id: int):
                   "success")
             return redirect(url_for("cases.show", case_id=_case_id(session, episode)))
     return render_template("children/change_category.html", child=child, episode=episode,
-                           to=to, values=values, errors=errors), (400 if errors else 200)
+                           to=to, values=values, parts=parts, errors=errors,
+                           field_ids={"at": "at-day"}), (400 if errors else 200)
 
 
 @bp.route("/episodes/<int:episode_id>/times", methods=["GET", "POST"])
@@ -67,16 +67,21 @@ def change_category(episode_id: int):
 def correct_times(episode_id: int):
     session, episode, child = _episode(episode_id)
     names = ("last_seen_at", "reported_at", "found_at")
-    values = request.form if request.method == "POST" else {
-        name: _london_input(getattr(episode, name)) for name in names}
+    values = request.form if request.method == "POST" else {}
+    parts = {name: formfields.posted_parts(values, name) if request.method == "POST"
+             else formfields.time_parts(getattr(episode, name)) for name in names}
     errors = {}
     if request.method == "POST":
-        given = {}
+        given, problems = {}, {}
         for name in names:
-            typed = values.get(name, "").strip()
-            if typed and typed != _london_input(getattr(episode, name)):
-                given[name] = formfields.london_input_to_iso(typed) or typed
+            typed, problem = formfields.datetime_from_parts(values, name)
+            if problem:
+                problems[name] = [problem]
+            elif typed and parts[name] != formfields.time_parts(getattr(episode, name)):
+                given[name] = typed  # only the times changed are corrected
         try:
+            if problems:
+                raise InvalidInput("times that are not real", problems)
             run(session, CorrectEpisodeTimes(episode.id, values.get("reason", ""), **given),
                 actor())
         except InvalidInput as exc:
@@ -85,4 +90,6 @@ def correct_times(episode_id: int):
             flash("The episode's times are corrected; its deadlines follow them.", "success")
             return redirect(url_for("children.show", child_id=child.id))
     return render_template("children/correct_times.html", child=child, episode=episode,
-                           values=values, errors=errors), (400 if errors else 200)
+                           values=values, parts=parts, errors=errors,
+                           field_ids={name: f"{name}-day" for name in names}), (
+        400 if errors else 200)

@@ -16,7 +16,8 @@ from engine.errors import NotFound
 from engine.models import Organisation, WorkItem
 from engine.process_page import Filters
 
-from ..access import case_or_404, role_required, visible_cases
+from .. import labels
+from ..access import case_or_404, record_view, role_required, visible_cases
 from ..database import get_session
 from . import bp
 
@@ -149,15 +150,37 @@ def case_diagram(case, process_id: str | None = None) -> dict | None:
         return None
     links = {element: url_for("diagrams.case_process", case_id=case.id, process_id=called)
              for element, called in found.calls.items()}
+
+    def named(ids):
+        # People read element names, never ids. An event the case waits at is what it
+        # waits for; gateways (routing) and unnamed elements say nothing to them.
+        words = []
+        for i in sorted(ids, key=lambda i: found.names.get(i, i)):
+            kind = found.kinds.get(i)
+            if kind == "step":
+                words.append(found.names[i])
+            elif kind == "event":
+                words.append(f"Waiting for: {found.names[i]}")
+        return words or ([labels.element_label(None)] if ids else [])
+
     return {
         "process_id": process_id,
+        "title": found.process_name or labels.stage_label(process_id),
         "version": found.version.version,
         "xml_url": url_for("diagrams.case_xml", case_id=case.id, process_id=process_id),
+        # element ids, for the viewer's markers only
         "completed": sorted(found.completed),
         "current": sorted(found.current),
         "overdue": sorted(found.overdue),
         "links": links,
-        "calls": found.calls,
+        # the same in words, for the list beside the picture
+        "current_names": named(found.current),
+        "overdue_names": named(found.overdue),
+        "completed_names": [found.names[i] for i in sorted(found.completed)
+                            if found.kinds.get(i) == "step"],
+        "called": [{"name": found.names.get(element) or labels.stage_label(called),
+                    "url": links[element]} for element, called in sorted(found.calls.items())
+                   if element in links],
     }
 
 
@@ -170,6 +193,9 @@ def case_process(case_id, process_id):
     diagram = case_diagram(case, process_id)
     if diagram is None:
         abort(404)
+    # The page is named for the case, and so names the child: a view of the child's data.
+    record_view("case", case.id, case_id=case.id, child_id=case.child_id,
+                page="case_diagram")
     return render_template("diagrams/case_process.html", case=case, diagram=diagram)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine import child_search, clock
 from engine.access import FOUND_ROLES, REPORT_ROLES
+from engine.child_record import LEGAL_STATUSES as LEGAL_STATUS_WORDS
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
 from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
@@ -20,7 +21,6 @@ from engine.commands.report_episode import (
     latest_safety_plan,
     open_episode,
 )
-from engine.episodes import LEGAL_STATUSES
 from engine.errors import Conflict, InvalidInput
 from engine.executor import run
 from engine.models import Case, Child, Episode, Organisation
@@ -34,6 +34,7 @@ from ..access import (
     record_view,
     refused,
     role_required,
+    visible_children,
 )
 from ..database import get_session
 from ..templating import london
@@ -60,7 +61,21 @@ def find_child():
                                     limit=SEARCH_LIMIT)
         _grant(*(c.id for c in results))
         record_search([c.id for c in results])
-    return render_template("report/find_child.html", name=name, results=results, dob=form)
+    reported = _reported_by_me(session)
+    return render_template("report/find_child.html", name=name, results=results, dob=form,
+                           reported=reported)
+
+
+def _reported_by_me(session) -> list[Episode]:
+    """The episodes this person reported, newest first, so that a carer can see what
+    became of each child (found, closed). Who was shown them is audited like a search."""
+    episodes = session.scalars(
+        select(Episode).where(Episode.reported_by_id == current_user.id,
+                              Episode.child_id.in_(visible_children(current_user)))
+        .order_by(Episode.reported_at.desc(), Episode.id.desc()).limit(SEARCH_LIMIT)).all()
+    if episodes:
+        record_search(sorted({e.child_id for e in episodes}), via="reported by me")
+    return list(episodes)
 
 
 @bp.route("/report/new-child", methods=["GET", "POST"])
@@ -92,7 +107,7 @@ def new_child():
             _grant(child.id)
             return redirect(url_for("report.report_form", child_id=child.id))
     return render_template("report/new_child.html", values=values, errors=errors,
-                           authorities=authorities, legal_statuses=LEGAL_STATUSES,
+                           authorities=authorities, legal_statuses=LEGAL_STATUS_WORDS,
                            flags=FLAGS, field_ids={"date_of_birth": "date_of_birth-day"},
                            error_order=["first_name", "last_name", "date_of_birth",
                                         "legal_status", "responsible_org_id"]), (
@@ -138,7 +153,7 @@ def report_form(child_id: int):
                            Case.episode_id == current.id, Case.process_id == "episode"))}
     return render_template("report/report_form.html", child=child, fields=fields,
                            already=already, safety_plan=latest_safety_plan(session, child.id),
-                           errors=errors, error_order=[f["name"] for f in fields],
+                           errors=errors, error_order=formfields.names_in_order(fields),
                            form=formfields.definition(FORM_KEY)), (400 if errors else 200)
 
 
@@ -154,12 +169,11 @@ def found(episode_id: int):
     values = request.form if request.method == "POST" else {}
     errors = {}
     if request.method == "POST":
-        found_at = formfields.london_input_to_iso(values.get("found_at", "").strip())
-        try:
-            when = dt.datetime.fromisoformat(found_at)
-        except ValueError:
-            errors["found_at"] = "Enter the date and time the child was found"
+        found_at, problem = formfields.datetime_from_parts(values, "found_at")
+        if problem or not found_at:
+            errors["found_at"] = problem or "Enter the date and time the child was found"
         else:
+            when = dt.datetime.fromisoformat(found_at)
             try:
                 case = run(session, ReportFound(
                     episode.id, when, values.get("found_where", "").strip(),
@@ -174,8 +188,11 @@ def found(episode_id: int):
                 flash(f"{child.first_name} is recorded as found.", "success")
                 return redirect(url_for("cases.show", case_id=case.id))
     record_view("child", child.id, child_id=child.id, page="found")
+    typed = (formfields.posted_parts(values, "found_at") if request.method == "POST"
+             else formfields.time_parts(clock.now()))
     return render_template("report/found.html", child=child, episode=episode, values=values,
-                           errors=errors, now=clock.london(clock.now()),
+                           errors=errors, found_at=typed,
+                           field_ids={"found_at": "found_at-day"},
                            found_where_items=_choices(FOUND_WHERE, values.get("found_where")),
                            found_by_items=_choices(FOUND_BY, values.get("found_by"))), (
         400 if errors else 200)

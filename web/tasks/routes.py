@@ -66,7 +66,7 @@ def _render(item: WorkItem, *, values: dict, errors: dict | None = None, status:
     return render_template(
         "tasks/show.html", item=item, case=item.case, child=item.case.child,
         episode=item.case.episode, fields=fields, errors=errors,
-        error_order=[f["name"] for f in fields] + ["_form", "to_user_id", "reason"],
+        error_order=formfields.names_in_order(fields) + ["_form", "to_user_id", "reason"],
         form=form, description=description, rules=rules, late=late,
         late_holder=late_holder.name if late_holder else None,
         assignee_name=assignee.name if assignee else None, draft=draft, candidates=candidates,
