@@ -137,6 +137,7 @@ NOT_PAGES = {
     "modeller.source": "XML", "modeller.version_xml": "XML", "modeller.download": "a file",
     "manage.figure_csv": "CSV", "manage.return_903_csv": "CSV",
     "manage.annex_a_xlsx": "Excel", "records.subject_access_export": "a JSON file",
+    "modeller.deadline": "JSON for the deadline builder",
 }
 # Who opens each page: the first of these who may.
 PEOPLE = ["service.manager@example.org", "team.manager@example.org", "admin@example.org",
