@@ -60,7 +60,8 @@ def _word(word: str):
     conditions = [func.lower(Child.first_name).contains(word, autoescape=True),
                   func.lower(Child.last_name).contains(word, autoescape=True),
                   func.lower(Child.la_child_id) == word, func.lower(Child.upn) == word]
-    if word.isdigit() and len(word) < 10:
+    # ASCII digits only: str.isdigit() is also true of "²" and other digits int() refuses
+    if word.isascii() and word.isdigit() and len(word) < 10:
         conditions.append(Child.id == int(word))
     return or_(*conditions)
 

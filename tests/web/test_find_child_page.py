@@ -74,3 +74,15 @@ def test_roles_without_children_have_no_search(client, world):
     sign_in(client, world.process_owner.email)
     assert client.get(PATH).status_code == 403
     assert 'href="/children"' not in client.get("/modeller").get_data(as_text=True)
+
+
+def test_digits_that_are_not_ascii_are_words_not_ids(client, world, api_key):
+    """Found by schemathesis: "²" is a digit to str.isdigit() but not to int(); it is
+    searched as a word (no match), never a 500."""
+    sign_in(client, world.sw.email)
+    page = client.get("/children", query_string={"q": "²"})
+    assert page.status_code == 200
+    found = client.post("/api/v1/children/search", headers=api_key(world.council,
+                                                                    "social_worker"),
+                        json={"q": "²٣"})
+    assert found.status_code == 200 and found.json["children"] == []
