@@ -43,7 +43,9 @@ csrf.exempt(bp)  # API calls carry a key, not a cookie: CSRF cannot reach them
 
 # An id the database can hold (web.inputs.MAX_ID); counts and revisions fit the same.
 ID = {"type": "integer", "minimum": 0, "maximum": MAX_ID}
-NOT_BLANK = r"\S"  # some text besides spaces
+# Some text besides spaces, as Python's and JavaScript's regular expressions both read it:
+# Python also counts \x1c-\x1f and \x85 as spaces, JavaScript \ufeff (found by fuzzing).
+NOT_BLANK = r"[^\s\x1c-\x1f\x85\ufeff]"
 DATETIME = {"type": "string", "format": "date-time"}
 WORK_ITEM = {"type": "object", "properties": {
     "id": ID, "case_id": ID, "name": {"type": "string"}, "role": {"type": "string"},
