@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from engine import migrate
 
 
-def fresh(url: str) -> str:
+def ensure_database(url: str) -> None:
     parsed = make_url(url)
     admin = parsed.set(database="postgres").render_as_string(hide_password=False)
     with psycopg.connect(admin.replace("postgresql+psycopg", "postgresql"),
@@ -18,7 +18,12 @@ def fresh(url: str) -> str:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                             (parsed.database,)).fetchone():
             conn.execute(f'CREATE DATABASE "{parsed.database}"')
-    engine = create_engine(url)
+
+
+def fresh(url: str, engine=None) -> str:
+    """Drop and migrate the schema; `engine` (one of the bench's own) is disposed after."""
+    ensure_database(url)
+    engine = engine or create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))

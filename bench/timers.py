@@ -28,13 +28,16 @@ import time
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from engine import clock, db, migrate  # noqa: E402
+import pgdb  # noqa: E402
+
+from engine import clock, db  # noqa: E402
 from engine.commands import PublishProcesses, StartCase  # noqa: E402
 from engine.executor import SYSTEM, run  # noqa: E402
 from engine.models import AuditEvent, Child, Organisation, Timer, User, UserRole  # noqa: E402
@@ -57,7 +60,7 @@ AUDIT_SAMPLE = 1_000
 def main():
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     try:
-        ensure_database(url)
+        pgdb.ensure_database(url)
     except psycopg.OperationalError as exc:
         print(f"timers: PostgreSQL is not reachable ({exc}); skipped")
         return
@@ -66,36 +69,18 @@ def main():
     sessions = db.make_session_factory(engine)
     print(f"timers: PostgreSQL {make_url(url).render_as_string(hide_password=True)}")
 
-    fresh(engine, url)
+    pgdb.fresh(url, engine)
     child_id = setup(sessions)
     lateness(engine, sessions, url, child_id)
 
-    fresh(engine, url)
+    pgdb.fresh(url, engine)
     child_id = setup(sessions)
     volume(engine, sessions, url, child_id)
 
-    fresh(engine, url)
+    pgdb.fresh(url, engine)
     child_id = setup(sessions)
     audit_lock(engine, sessions, child_id)
     engine.dispose()
-
-
-def ensure_database(url):
-    parsed = make_url(url)
-    admin = parsed.set(database="postgres").render_as_string(hide_password=False)
-    with psycopg.connect(admin.replace("postgresql+psycopg", "postgresql"),
-                         autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
-                            (parsed.database,)).fetchone():
-            conn.execute(f'CREATE DATABASE "{parsed.database}"')
-
-
-def fresh(engine, url):
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    migrate.upgrade(url)
 
 
 def setup(sessions) -> int:
