@@ -16,7 +16,7 @@ import re
 import zipfile
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from engine import access, clock, db, forms, specs
 from engine.assignment import ROLES
@@ -24,7 +24,6 @@ from engine.commands import PublishProcesses, ReportEpisode
 from engine.executor import SYSTEM, Actor, run
 from engine.models import (
     AuditEvent,
-    Base,
     Case,
     Child,
     Organisation,
@@ -36,7 +35,7 @@ from engine.models import (
 from web import create_app
 from web.api import keys
 
-from ..conftest import PROCESSES
+from ..conftest import PROCESSES, empty
 from .conftest import _PASSWORD_HASH, PASSWORD
 
 FIRST, LAST, BORN = "Zenobia", "Quillfeather", dt.date(2011, 5, 14)
@@ -63,16 +62,6 @@ SKIPPED_PREFIXES = ("/static/", "/vendor/", "/assets/")
 ORGS = ("A", "B", "police", "provider")
 ORG_KIND = {"A": "local_authority", "B": "local_authority", "police": "police",
             "provider": "provider"}
-
-
-def _empty(db_engine) -> None:
-    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
-    with db_engine.begin() as conn:
-        if db_engine.dialect.name == "postgresql":
-            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(text(f"DELETE FROM {table}"))
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +133,7 @@ def matrix(database_url, db_engine):
         m.app.extensions["sqlalchemy_engine"].dispose()
     finally:
         session.close()
-        _empty(db_engine)
+        empty(db_engine)
         clock.set_clock(clock.SystemClock())
 
 
