@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 BIN=.venv/bin
 BUDGET=${FUZZ_SECONDS:-150}
 SEED=${FUZZ_SEED:-15}
-PORT=${FUZZ_PORT:-$((20000 + RANDOM % 20000))}
+# Below Linux's ephemeral ports (32768 up), where the test suite, which .ci/run runs beside
+# this script, has its servers and connections.
+PORT=${FUZZ_PORT:-$((20000 + RANDOM % 12000))}
 WORK=$(mktemp -d)
 export DATABASE_URL="sqlite:///$WORK/fuzz.sqlite3"
 export SAFEGUARD_ENV=development
@@ -28,6 +30,7 @@ for _ in $(seq 1 60); do
     2>/dev/null && break
   sleep 0.5
 done
+kill -0 "$SERVER" 2>/dev/null || { echo "fuzz: the server did not start"; cat "$WORK/server.log"; exit 1; }
 
 status=0
 $BIN/schemathesis --config-file tools/schemathesis.toml run \
