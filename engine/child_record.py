@@ -57,19 +57,29 @@ CIN_CODES = {f"N{i}" for i in range(1, 10)}
 RNE_CODES = {"S", "L", "P", "T", "U", "B"}
 REC_CODES = {"E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E41", "E45",
              "E46", "E47", "E48", "E4A", "E4B", "E5", "E6", "E7", "E8", "E9", "X1"}
+# The DfE's 2025-26 placement codes: exactly those the validator's rule 146 accepts. Words
+# from the record's earlier list and, for the new codes, from the validator's own messages
+# (rules 371 and 710: supported accommodation; 375, 376 and 379: the temporary placements;
+# Z11 to Z14 replace Z1, "other placement"). T2 and Z11 to Z14 have no finer words there,
+# so their code is named beside the words.
 PLACEMENT_TYPES = {
     "K1": "Secure children's home", "K2": "Children's home",
-    "H5": "Semi-independent living", "P1": "Placed with parents",
-    "P2": "Independent living", "P3": "Residential employment", "R1": "Residential care home",
+    "K3": "Supported accommodation", "P1": "Placed with parents",
+    "P3": "Residential employment", "R1": "Residential care home",
     "R2": "NHS or health provision", "R3": "Family centre or mother and baby unit",
     "R5": "Young offender institution or prison", "S1": "All residential schools",
-    "T0": "Temporary: other", "U1": "Foster placement with relative or friend (long term)",
+    "T0": "Temporary: other", "T1": "Temporary: hospitalisation",
+    "T2": "Temporary placement (T2)", "T3": "Temporary: holiday of the usual foster carers",
+    "T4": "Temporary: unspecified reason, seven days or less",
+    "U1": "Foster placement with relative or friend (long term)",
     "U2": "Foster placement with relative or friend (FFA)",
     "U3": "Foster placement with relative or friend (not long term)",
     "U4": "Foster placement with other foster carer (long term)",
     "U5": "Foster placement with other foster carer (FFA)",
     "U6": "Foster placement with other foster carer (not long term)",
-    "Z1": "Other placement", "A3": "Placed for adoption (consent)",
+    "Z11": "Other placement (Z11)", "Z12": "Other placement (Z12)",
+    "Z13": "Other placement (Z13)", "Z14": "Other placement (Z14)",
+    "A3": "Placed for adoption (consent)",
     "A4": "Placed for adoption (order)", "A5": "Placed for adoption with former foster carer",
     "A6": "Placed for adoption (not with former foster carer)",
 }

@@ -31,16 +31,14 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import aliased
 
-from . import clock, sql_time
+from . import clock
 from .models import (
     Case,
     Child,
     Episode,
-    LegalStatusPeriod,
+    EpisodeFact,
     Organisation,
-    Placement,
     ReturnCheck,
     WorkItem,
 )
@@ -194,14 +192,14 @@ def _outcome(now):
         else_="cancelled")
 
 
-def _deadline_rows(filters: Filters, visible, now):
+def _deadline_filter(query, filters: Filters, visible, now):
+    """`query` (joining WorkItem, Case and Child) narrowed to the deadlines falling due in
+    the period, of the visible children, of the team and authority filtered on."""
     start, end = filters.window(now)
-    query = (select(WorkItem.id).join(Case, Case.id == WorkItem.case_id)
-             .join(Child, Child.id == Case.child_id)
-             .where(WorkItem.clock.is_not(None), WorkItem.due_at >= start,
-                    # still-open deadlines count in any period that runs to today
-                    or_(WorkItem.due_at < end, and_(WorkItem.state == "open", end > now)),
-                    _among(Child.id, visible)))
+    query = query.where(WorkItem.clock.is_not(None), WorkItem.due_at >= start,
+                        # still-open deadlines count in any period that runs to today
+                        or_(WorkItem.due_at < end, and_(WorkItem.state == "open", end > now)),
+                        _among(Child.id, visible))
     if filters.organisation_id is not None:
         query = query.where(Child.responsible_org_id == filters.organisation_id)
     if filters.team:
@@ -209,24 +207,22 @@ def _deadline_rows(filters: Filters, visible, now):
     return query
 
 
+def _deadline_rows(filters: Filters, visible, now):
+    return _deadline_filter(select(WorkItem.id).join(Case, Case.id == WorkItem.case_id)
+                            .join(Child, Child.id == Case.child_id), filters, visible, now)
+
+
 def deadline_counts(session, filters: Filters, visible, now=None) -> list[tuple]:
     """[(clock, team, responsible authority's name, outcome, count)] of the deadlines
     falling due in the period: one statement, from which every deadline figure is made."""
     now = now or clock.now()
     outcome = _outcome(now)
-    start, end = filters.window(now)
-    query = (select(WorkItem.clock, WorkItem.role, Organisation.name, outcome, func.count())
-             .join(Case, Case.id == WorkItem.case_id)
-             .join(Child, Child.id == Case.child_id)
-             .join(Organisation, Organisation.id == Child.responsible_org_id)
-             .where(WorkItem.clock.is_not(None), WorkItem.due_at >= start,
-                    # still-open deadlines count in any period that runs to today
-                    or_(WorkItem.due_at < end, and_(WorkItem.state == "open", end > now)),
-                    _among(Child.id, visible)))
-    if filters.organisation_id is not None:
-        query = query.where(Child.responsible_org_id == filters.organisation_id)
-    if filters.team:
-        query = query.where(WorkItem.role == filters.team)
+    query = _deadline_filter(
+        select(WorkItem.clock, WorkItem.role, Organisation.name, outcome, func.count())
+        .join(Case, Case.id == WorkItem.case_id)
+        .join(Child, Child.id == Case.child_id)
+        .join(Organisation, Organisation.id == Child.responsible_org_id),
+        filters, visible, now)
     return [tuple(row) for row in session.execute(
         query.group_by(WorkItem.clock, WorkItem.role, Organisation.name, outcome))]
 
@@ -390,67 +386,27 @@ def open_escalations(session, filters: Filters, visible, limit: int = 200) -> li
 
 # --- patterns (R45) ------------------------------------------------------------------------
 #
-# Every pattern figure of a period is aggregated in one statement: the period's episodes
-# once (`_episode_facts`, with the child's care status and placement *at the episode's
-# start*, from the dated periods of the child's record), then one GROUP BY per figure
-# over them, joined by UNION ALL. One scan of the episodes, one round trip.
+# Every pattern figure of a period is aggregated in one statement over the period's rows of
+# `episode_fact` (engine/episode_facts.py: one row per episode with the child's care status
+# and placement *at the episode's start*, kept as the record changes), one GROUP BY per
+# figure over them, joined by UNION ALL. One indexed range of one table, one round trip.
 
-def _covering(model, child_id, day):
-    """The dated period of `model` covering `day` (child_record._covering's rule: ends_on
-    is the first day not covered, except a period starting and ending the same day)."""
-    return and_(model.child_id == child_id, model.starts_on <= day,
-                or_(model.ends_on.is_(None), day < model.ends_on,
-                    and_(day == model.ends_on, model.ends_on == model.starts_on)))
-
-
-def _first_covering(episodes, model, column):
-    """For each of `episodes` (a CTE with id, child_id, day), `column` of the first dated
-    period of `model` covering its day, in child_record's order (start, then id): a join
-    and a window, not a subquery per episode."""
-    rank = func.row_number().over(partition_by=episodes.c.id,
-                                  order_by=(model.starts_on, model.id)).label("rank")
-    ranked = (select(episodes.c.id.label("episode_id"), column.label("value"), rank)
-              .join(model, _covering(model, episodes.c.child_id, episodes.c.day))
-              .subquery())
-    return select(ranked.c.episode_id, ranked.c.value).where(ranked.c.rank == 1).subquery()
+def _fact_filter(query, filters: Filters, visible):
+    """`query` on EpisodeFact, narrowed to the visible children, the authority filtered
+    on, and the episodes that were missing (R28, R31)."""
+    query = query.where(_among(EpisodeFact.child_id, visible),
+                        EpisodeFact.not_missing.is_(False))
+    if filters.organisation_id is not None:
+        query = query.where(EpisodeFact.responsible_org_id == filters.organisation_id)
+    return query
 
 
 def _episode_facts(filters: Filters, visible, now):
-    """The period's episodes, with care status, placement and where it lies at the time."""
+    """The period's episodes (by when the child was last seen), with their facts."""
     start, end = filters.window(now)
-    query = (select(Episode.id, Episode.child_id, Episode.category, Episode.found_at,
-                    Episode.found_where, Episode.risk_grade,
-                    sql_time.london_date(Episode.last_seen_at).label("day"),
-                    sql_time.seconds_between(Episode.last_seen_at, Episode.found_at)
-                    .label("seconds"),
-                    Child.legal_status.label("flat_status"),
-                    Child.placement.label("flat_placement"),
-                    Child.host_org_id, Child.responsible_org_id,
-                    Child.flags["ce_risk"].as_boolean().label("ce_risk"))
-             .join(Child, Child.id == Episode.child_id)
-             .where(Episode.last_seen_at >= start, Episode.last_seen_at < end,
-                    _among(Episode.child_id, visible), Episode.not_missing.is_(False)))
-    if filters.organisation_id is not None:
-        query = query.where(Child.responsible_org_id == filters.organisation_id)
-    episodes = query.cte("period_episodes")
-    status = _first_covering(episodes, LegalStatusPeriod, LegalStatusPeriod.legal_status)
-    placement = _first_covering(episodes, Placement, Placement.id)
-    dated = select(LegalStatusPeriod.child_id).distinct().subquery()
-    placed = select(Placement.child_id).distinct().subquery()
-    # A record without dated periods keeps its single current value (child_record).
-    care = case((dated.c.child_id.is_not(None), func.coalesce(status.c.value, "not_in_care")),
-                else_=episodes.c.flat_status)
-    where = aliased(Placement)
-    return (select(*[c for c in episodes.c if c.name not in ("day", "flat_status")],
-                   sql_time.month_of(episodes.c.day).label("month"), care.label("care"),
-                   where.address, where.placement_type, where.local_authority_id,
-                   placed.c.child_id.is_not(None).label("placed"))
-            .outerjoin(status, status.c.episode_id == episodes.c.id)
-            .outerjoin(placement, placement.c.episode_id == episodes.c.id)
-            .outerjoin(where, where.id == placement.c.value)
-            .outerjoin(dated, dated.c.child_id == episodes.c.child_id)
-            .outerjoin(placed, placed.c.child_id == episodes.c.child_id)
-            .cte("episode_facts"))
+    return _fact_filter(select(EpisodeFact).where(EpisodeFact.last_seen_at >= start,
+                                                  EpisodeFact.last_seen_at < end),
+                        filters, visible).cte("episode_facts")
 
 
 def tune_for_reports(session) -> None:
@@ -469,14 +425,10 @@ def _pattern_counts(session, filters: Filters, visible, now) -> dict[str, list]:
                   for label, limit in DURATION_BANDS if limit is not None],
                 else_=DURATION_BANDS[-1][0])
     band = case((e.c.found_at.is_(None), "Not yet found"), else_=band)
-    in_care = case((e.c.care == "not_in_care", "Not in care"), else_="In care")
-    establishment = case((e.c.placed, func.coalesce(e.c.address, "Not recorded")),
-                         else_=func.coalesce(e.c.flat_placement, "Not recorded"))
-    kind = case((e.c.placed, func.coalesce(e.c.placement_type, "")), else_="")
-    where = case((e.c.placed, e.c.local_authority_id),
-                 else_=case((and_(e.c.host_org_id.is_(None), e.c.flat_placement.is_(None)),
-                             None), else_=func.coalesce(e.c.host_org_id,
-                                                       e.c.responsible_org_id)))
+    in_care = case((e.c.care_status == "not_in_care", "Not in care"), else_="In care")
+    establishment = func.coalesce(e.c.establishment, "Not recorded")
+    kind = e.c.placement_type
+    where = e.c.placed_org_id
     area = case((and_(where.is_not(None), where != e.c.responsible_org_id),
                  "Placed outside the responsible authority's area"),
                 else_="Placed in the responsible authority's area")
@@ -550,10 +502,10 @@ def repeat_children(session, filters: Filters, visible, now=None, top: int = 20)
     now = now or clock.now()
     _, end = filters.window(now)
     start = end - dt.timedelta(days=365)
-    counted = _episode_filter(
-        select(Episode.child_id, func.count().label("n"))
-        .where(Episode.last_seen_at >= start, Episode.last_seen_at < end)
-        .group_by(Episode.child_id), filters, visible).cte("repeat_counts")
+    counted = _fact_filter(
+        select(EpisodeFact.child_id, func.count().label("n"))
+        .where(EpisodeFact.last_seen_at >= start, EpisodeFact.last_seen_at < end)
+        .group_by(EpisodeFact.child_id), filters, visible).cte("repeat_counts")
     # The bands and the ranked list in one statement over the counts.
     bands = select(literal("bands").label("kind"), func.count().label("a"),
                    func.sum(case((counted.c.n >= 3, 1), else_=0)).label("b"),
@@ -581,39 +533,25 @@ def interviews(session, filters: Filters, visible, now=None) -> Figure:
     by its first completed interview."""
     now = now or clock.now()
     start, end = filters.window(now)
-    found = _episode_filter(select(Episode.id, Episode.found_at)
-                            .where(Episode.found_at >= start, Episode.found_at < end),
-                            filters, visible).cte("found_episodes")
-    offered = WorkItem.data["rhi_offered"].as_boolean()
-    outcome = WorkItem.data["rhi_outcome"].as_string()
-    rank = func.row_number().over(partition_by=Case.episode_id,
-                                  order_by=(WorkItem.completed_at, WorkItem.id))
-    first = (select(Case.episode_id, WorkItem.completed_at, offered.label("offered"),
-                    outcome.label("outcome"), found.c.found_at, rank.label("rank"))
-             .join(Case, Case.id == WorkItem.case_id)
-             .join(found, found.c.id == Case.episode_id)
-             .where(WorkItem.form_key.in_(RHI_FORMS), WorkItem.state == "completed")
-             .subquery())
-    not_offered = first.c.offered.is_(False)
-    # completed - found <= 72 hours, as a comparison of stored times on both databases
-    in_time = and_(first.c.completed_at.is_not(None), first.c.found_at.is_not(None),
-                   sql_time.seconds_between(first.c.found_at, first.c.completed_at)
-                   <= RHI_WINDOW.total_seconds())
+    f = EpisodeFact
+    not_offered = f.rhi_offered.is_(False)
+    in_time = and_(f.rhi_seconds.is_not(None), f.rhi_seconds <= RHI_WINDOW.total_seconds())
 
     def count(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    row = session.execute(select(
-        func.count(), count(not_offered), count(and_(~not_offered, in_time)),
-        count(and_(~not_offered, first.c.outcome == "completed")),
-        count(and_(~not_offered, first.c.outcome.in_(("child_declined",
-                                                      "parents_declined")))))
-        .where(first.c.rank == 1)).one()
-    recorded, refused, within, accepted, declined = (int(v or 0) for v in row)
+    recorded = f.rhi_recorded.is_(True)
+    row = session.execute(_fact_filter(select(
+        func.count(), count(recorded),
+        count(and_(recorded, not_offered)), count(and_(recorded, ~not_offered, in_time)),
+        count(and_(recorded, ~not_offered, f.rhi_outcome == "completed")),
+        count(and_(recorded, ~not_offered, f.rhi_outcome.in_(("child_declined",
+                                                              "parents_declined")))))
+        .where(f.found_at >= start, f.found_at < end), filters, visible)).one()
+    total, recorded, refused, within, accepted, declined = (int(v or 0) for v in row)
     counts = Counter({"Not offered": refused, "Offered within 72 hours": within,
                       "Offered after 72 hours": recorded - refused - within,
                       "Accepted": accepted, "Declined": declined})
-    total = session.scalar(select(func.count()).select_from(found))
     counts["Not recorded yet"] = total - recorded
     figure = Figure("interviews", "Return home interviews", ["Children found"],
                     note=f"For the {total} episodes where the child was found in the period. "
@@ -639,11 +577,8 @@ def by_placement(counts, top: int = 15) -> Figure:
 
 
 def by_placement_type(counts) -> Figure:
-    from .child_record import PLACEMENT_TYPES
+    from .child_record import PLACEMENT_TYPES as words
 
-    # 2025-26 codes the record's list does not have yet
-    words = {**PLACEMENT_TYPES, "K3": "Supported accommodation",
-             "Z11": "Other placement (custody, not youth justice)"}
     figure = Figure("placement-types", "Episodes by placement type", ["Episodes"],
                     note="The DfE placement type when the episode began.")
     found = Counter()

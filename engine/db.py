@@ -55,4 +55,8 @@ def _sqlite_begin(connection):
 
 
 def make_session_factory(engine) -> sessionmaker:
-    return sessionmaker(engine, expire_on_commit=False)
+    from . import episode_facts
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    episode_facts.watch(factory)  # the dashboard's per-episode facts, kept as they change
+    return factory

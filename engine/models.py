@@ -738,3 +738,44 @@ class EpisodeSegment(Base):
 
 
 Index("ix_episode_segment_episode_starts", EpisodeSegment.episode_id, EpisodeSegment.starts_at)
+
+
+class EpisodeFact(Base):
+    """Issue 13's speed point: one row per episode with what the managers' figures (R45)
+    cut it by, as it stood when the episode began (care status, placement, where it lies)
+    and the child's current authority and flags. Written by engine/episode_facts.py in
+    the transaction that changes the episode, its child's record or its return home
+    interview, so the dashboard aggregates one table instead of joining the dated record
+    for every episode of the period."""
+
+    __tablename__ = "episode_fact"
+
+    episode_id: Mapped[int] = mapped_column(ForeignKey("episode.id", ondelete="CASCADE"),
+                                            primary_key=True)
+    child_id: Mapped[int]
+    responsible_org_id: Mapped[int | None]
+    category: Mapped[str] = mapped_column(String(1))
+    last_seen_at: Mapped[timestamp]
+    found_at: Mapped[dt.datetime | None]
+    not_missing: Mapped[bool] = mapped_column(default=False)
+    month: Mapped[str] = mapped_column(String(7))  # London 'YYYY-MM' of the start
+    seconds: Mapped[float | None]  # last seen to found
+    care_status: Mapped[str] = mapped_column(String(32))  # legal status at the start
+    establishment: Mapped[str | None] = mapped_column(String(500))
+    placement_type: Mapped[str] = mapped_column(String(3), default="")  # DfE PLACE or ''
+    placed_org_id: Mapped[int | None]  # the authority the placement lay in
+    found_where: Mapped[str | None] = mapped_column(String(500))
+    risk_grade: Mapped[str | None] = mapped_column(String(8))
+    ce_risk: Mapped[bool | None]
+    # the episode's first completed return home interview
+    rhi_seconds: Mapped[float | None]  # found to completed
+    rhi_recorded: Mapped[bool] = mapped_column(default=False)
+    rhi_offered: Mapped[bool | None]
+    rhi_outcome: Mapped[str | None] = mapped_column(String(32))
+
+
+Index("ix_episode_fact_last_seen", EpisodeFact.last_seen_at, EpisodeFact.child_id)
+Index("ix_episode_fact_found", EpisodeFact.found_at, EpisodeFact.child_id)
+Index("ix_episode_fact_org_last_seen", EpisodeFact.responsible_org_id,
+      EpisodeFact.last_seen_at)
+Index("ix_episode_fact_child", EpisodeFact.child_id)
