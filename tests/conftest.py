@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from engine import clock, db, migrate, specs
+from engine import caches, clock, db, migrate, specs
 from engine.commands import PublishProcesses
 from engine.executor import SYSTEM, run
 from engine.models import Base
@@ -52,6 +52,7 @@ def sessions(db_engine):
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
+    caches.clear()  # the next test's ids are this one's again
 
 
 @pytest.fixture

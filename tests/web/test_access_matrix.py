@@ -18,7 +18,7 @@ import zipfile
 import pytest
 from sqlalchemy import func, select, text
 
-from engine import access, clock, db, forms, specs
+from engine import access, caches, clock, db, forms, specs
 from engine.assignment import ROLES
 from engine.commands import PublishProcesses, ReportEpisode
 from engine.executor import SYSTEM, Actor, run
@@ -73,6 +73,7 @@ def _empty(db_engine) -> None:
         else:
             for table in tables:
                 conn.execute(text(f"DELETE FROM {table}"))
+    caches.clear()  # the ids are used again
 
 
 @pytest.fixture(scope="module")
