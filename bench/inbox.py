@@ -44,7 +44,7 @@ ITEMS = int(os.environ.get("BENCH_OPEN", "10000"))
 CLOSED = int(os.environ.get("BENCH_CLOSED", "100000"))
 CLOSED_ITEMS_PER_CASE = 3
 ITEMS_PER_CASE = 5
-RUNS = 200
+RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 PASSWORD = "bench-password"  # noqa: S105
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select, tuple_
 
 from engine.models import Case, Child, Episode, ProcessVersion, User, WorkItem
 
@@ -145,8 +145,9 @@ def _page_after(session, conditions, after: Key | None) -> list:
     if after is None or after.due_at is not None:
         dated = conditions + [WorkItem.due_at.is_not(None)]
         if after is not None:
-            dated.append(or_(WorkItem.due_at > after.due_at,
-                             and_(WorkItem.due_at == after.due_at, WorkItem.id > after.id)))
+            # A row comparison: the (role, due_at, id) index of open items walks from it.
+            dated.append(tuple_(WorkItem.due_at, WorkItem.id) > tuple_(after.due_at,
+                                                                       after.id))
         rows += _rows(session, dated, (WorkItem.due_at, WorkItem.id), PAGE_SIZE)
     if len(rows) < PAGE_SIZE:
         undated = conditions + [WorkItem.due_at.is_(None)]
