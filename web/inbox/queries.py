@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, func, select, tuple_
 from engine.models import Case, Child, Episode, ProcessVersion, User, WorkItem
 
 from ..access import CASE_ROLES, visible_cases
+from ..inputs import MAX_ID
 from ..templating import SOON
 
 PAGE_SIZE = 25
@@ -75,8 +76,9 @@ class Key(NamedTuple):
         """A key from a link (`?after=`), or None for anything else (then the page number
         says where the page starts)."""
         due, _, item = (raw or "").partition(".")
-        if not (item.isascii() and item.isdigit() and len(item) <= 18):
-            return None
+        if not (item.isascii() and item.isdigit() and len(item) <= 10
+                and int(item) <= MAX_ID):
+            return None  # an id no column holds (PostgreSQL's INTEGER) is no key
         if due == "n":
             return cls(None, int(item))
         digits = due.removeprefix("-")
@@ -91,7 +93,7 @@ class Key(NamedTuple):
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICROSECOND = dt.timedelta(microseconds=1)
 # After every item: a page past the end is empty.
-_END = Key(None, 2**62)
+_END = Key(None, MAX_ID)
 
 
 def key_of(item: WorkItem) -> Key:
