@@ -6,9 +6,10 @@ head (`audit_head`: the last id, the count and the last hash) signed with an HMA
 application holds outside the database: someone with the database alone can delete the
 tail or edit the head, but cannot sign a head that agrees with what is left.
 
-On PostgreSQL the writer takes a transaction-scoped advisory lock, so concurrent
-transactions cannot both chain onto the same predecessor; it is held to the commit, so
-audit writes are serial (bench/timers.py measures what that costs).
+On PostgreSQL the writer locks the head row (SELECT ... FOR UPDATE), so concurrent
+transactions cannot both chain onto the same predecessor; the lock is held to the commit,
+so audit writes are serial (bench/timers.py measures what that costs). The same statement
+reads the last hash: one round trip, where an advisory lock and a read took two.
 
 Refusals and failed sign-ins are counted (`tally`) rather than written one row each: a
 scan of ten thousand ids writes five events (at 1, 10, 100, 1,000 and 10,000) and one
@@ -52,6 +53,20 @@ def _lock(session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _AUDIT_LOCK})
 
 
+def _locked_head(session) -> AuditHead | None:
+    """The head row, locked to the commit (FOR UPDATE on PostgreSQL; SQLite's command
+    already holds the write lock): one statement both serialises the chain and reads its
+    last hash. Read fresh, never from the session's identity map, which may hold the head
+    as an earlier transaction of this session left it."""
+    head = session.get(AuditHead, 1, with_for_update=True, populate_existing=True)
+    if head is None:
+        # No head row yet (a new database): nothing to lock, so the writers of the first
+        # events queue on the advisory lock, and each reads what the one before wrote.
+        _lock(session)
+        head = session.get(AuditHead, 1, populate_existing=True)
+    return head
+
+
 def record(session, actor, action: str, record_type: str, record_id: int | None = None, *,
            case_id: int | None = None, child_id: int | None = None,
            detail: dict | None = None) -> AuditEvent:
@@ -59,8 +74,7 @@ def record(session, actor, action: str, record_type: str, record_id: int | None 
     # rows first and the audit chain last, so none waits for a row while holding the
     # chain, and two never wait on each other in a circle (a deadlock).
     session.flush()
-    _lock(session)
-    head = session.get(AuditHead, 1)
+    head = _locked_head(session)
     if head is None:  # the first event since the head was introduced
         last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
         count = session.scalar(select(func.count(AuditEvent.id)))

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm.attributes import flag_modified
 
-from . import audit, clock
+from . import audit, caches, clock
 from .errors import Conflict, InvalidInput, NotFound, NotPermitted
 from .models import (
     Allocation,
@@ -157,11 +157,9 @@ def age_on(date_of_birth: dt.date, when: dt.date) -> int:
 
 def partnership(session) -> tuple[set[int], set[int]]:
     """(our local authority ids, our police force ids)."""
-    rows = session.execute(select(Organisation.id, Organisation.kind).join(
-        PartnershipOrganisation,
-        PartnershipOrganisation.organisation_id == Organisation.id)).all()
-    return ({r.id for r in rows if r.kind == "local_authority"},
-            {r.id for r in rows if r.kind == "police"})
+    rows = caches.partnership_rows(session)  # read on every step of every case
+    return ({i for i, kind in rows if kind == "local_authority"},
+            {i for i, kind in rows if kind == "police"})
 
 
 def partnership_name(session) -> str | None:
@@ -230,9 +228,11 @@ def allocated_on(session, child: Child, role: str, on: dt.date) -> int | None:
     return row.user_id if row is not None else None
 
 
-def direction(session, child: Child, on: dt.date, ours: set[int] | None = None) -> str:
-    """Where the child is placed, seen from our partnership (see DIRECTIONS)."""
-    if legal_status_on(session, child, on) == "not_in_care":
+def direction(session, child: Child, on: dt.date, ours: set[int] | None = None,
+              status: str | None = None) -> str:
+    """Where the child is placed, seen from our partnership (see DIRECTIONS). `status`: the
+    legal status that day, when the caller has read it already."""
+    if (status or legal_status_on(session, child, on)) == "not_in_care":
         return "not_placed"
     where = placement_authority_on(session, child, on)
     if where is None:
@@ -245,7 +245,7 @@ def direction(session, child: Child, on: dt.date, ours: set[int] | None = None) 
 
 
 def open_to_social_worker(session, child: Child, on: dt.date,
-                          ours: set[int] | None = None) -> str:
+                          ours: set[int] | None = None, status: str | None = None) -> str:
     """R8, R25: "here" when the allocated social worker works for one of our authorities
     (wherever the child is placed), "elsewhere" when they work for another authority, or
     when another authority looks after the child (a looked-after child always has a
@@ -256,7 +256,7 @@ def open_to_social_worker(session, child: Child, on: dt.date,
         org = session.scalar(select(User.organisation_id).where(User.id == worker_id))
         return "here" if org in ours else "elsewhere"
     if child.responsible_org_id not in ours and \
-            legal_status_on(session, child, on) != "not_in_care":
+            (status or legal_status_on(session, child, on)) != "not_in_care":
         return "elsewhere"
     return "no"
 
@@ -291,7 +291,7 @@ def facts(session, child: Child, episode: Episode | None = None,
     ours = our_authorities(session, child)
     status = legal_status_on(session, child, on)
     in_care = status != "not_in_care"
-    placed = direction(session, child, on, ours)
+    placed = direction(session, child, on, ours, status)  # one read of the periods
     since = looked_after_since(session, child, start) if in_care else None
     return {
         "child_age": age_on(child.date_of_birth, start),
@@ -311,7 +311,7 @@ def facts(session, child: Child, episode: Episode | None = None,
         "child_protection_plan": bool(flags.get("child_protection_plan")),
         "early_help": bool(flags.get("early_help")),
         "location_withheld": bool(flags.get("location_withheld")),
-        "open_to_social_worker": open_to_social_worker(session, child, on, ours),
+        "open_to_social_worker": open_to_social_worker(session, child, on, ours, status),
         "placed_out_of_area": placed == "out_of_area",
         "placed_by_other_authority": placed == "placed_here",
         "placed_in_area": placed == "in_area",

@@ -73,23 +73,21 @@ class Context:
 
 def run(session: Session, command, actor: Actor):
     """Run `command` as `actor` in a transaction of its own on `session`."""
+    carry_on = False
     if session.in_transaction():
-        # Reads made before the command (a view loading what it shows) end here; changes
-        # made outside a command would bypass its checks and audit, so they are a bug.
+        # Reads made before the command (a view loading what it shows) are part of its
+        # transaction: one transaction per request, not a commit of the reads and a new
+        # BEGIN. Changes made outside a command would bypass its checks and audit, so
+        # they are a bug.
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("the session has changes made outside a command")
-        try:
-            session.commit()
-        except DBAPIError as exc:
-            # Only reads to end: a connection that died under them loses nothing.
-            session.rollback()
-            if not exc.connection_invalidated:
-                raise
+        carry_on = True
     attempt = 0
     while True:
         try:
-            return _run_once(session, command, actor)
+            return _run_once(session, command, actor, carry_on)
         except _Retry as retry:
+            carry_on = False  # again on a fresh transaction
             attempt += 1
             if attempt > retry.limit:
                 raise retry.error from None
@@ -102,11 +100,17 @@ class _Retry(Exception):  # noqa: N818 - internal signal, never escapes `run`
         self.error, self.why, self.limit = error, why, limit
 
 
-def _run_once(session: Session, command, actor: Actor):
+def _run_once(session: Session, command, actor: Actor, carry_on: bool = False):
     try:
-        session.begin()
-        # On SQLite a command takes the write lock at once (see engine.db).
-        session.connection(execution_options={"sqlite_immediate": True})
+        if not carry_on:
+            session.begin()
+            # On SQLite a command takes the write lock at once (see engine.db).
+            session.connection(execution_options={"sqlite_immediate": True})
+        # Else the transaction the reads began goes on. On PostgreSQL (read committed)
+        # each statement sees what is committed, as in a new transaction. On SQLite a web
+        # request that writes began IMMEDIATE (web.database); any other read transaction
+        # that is overtaken by another writer fails its first write as "database is
+        # locked" (a stale snapshot), before anything is written, and is run again below.
         result = command(Context(session, actor))
         session.flush()
     except StaleDataError as exc:

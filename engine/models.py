@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -282,6 +283,10 @@ class WorkItem(Base):
         UniqueConstraint("case_id", "task_id"),
         Index("ix_work_item_open_role", "state", "role", "due_at"),
         Index("ix_work_item_open_assignee", "state", "assignee_id", "due_at"),
+        # The inbox's keyset order over open items only (migration 0014).
+        Index("ix_work_item_open_queue", "role", "due_at", "id",
+              postgresql_include=["assignee_id", "case_id"],
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
     )
 
     id: Mapped[intpk]

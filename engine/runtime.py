@@ -14,16 +14,16 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from . import audit, calendar, clock, projections, scripting, specs, store
+from . import audit, caches, calendar, clock, projections, scripting, specs, store
 from .errors import CaseFailed, Conflict, NotFound
-from .models import BankHoliday, Case, ProcessVersion
+from .models import Case, ProcessVersion
 
 _engines: dict[frozenset, object] = {}
 
 
 def script_engine(session):
     """The restricted script engine, with the calendar the administrators keep."""
-    extra = frozenset(session.scalars(select(BankHoliday.day)))
+    extra = caches.bank_holidays(session)
     engine = _engines.get(extra)
     if engine is None:
         engine = scripting.make_script_engine(calendar.WorkingCalendar(extra))
@@ -55,9 +55,7 @@ def resolve_versions(session, top: ProcessVersion) -> dict[str, int]:
 
 
 def _specs_for(session, spec_versions: dict[str, int], top_process: str):
-    rows = session.execute(
-        select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.sha256)
-        .where(ProcessVersion.id.in_(spec_versions.values()))).all()
+    rows = caches.version_rows(session, spec_versions.values())
     top_spec, subprocess_specs = None, {}
     for row in rows:
         spec, embedded = specs.cache.get(row.sha256, _loader(session, row.id))
@@ -115,6 +113,7 @@ def refresh_facts(session, case: Case, workflow: BpmnWorkflow) -> dict:
         return {}
     child = session.get(Child, case.child_id)
     episode = session.get(Episode, case.episode_id) if case.episode_id else None
+    session.info["fact_rows"] = (child, episode)  # held: the projections read them again
     fresh = child_record.facts(session, child, episode)
     if episode is not None:
         fresh.update(episodes.episode_facts(episode))

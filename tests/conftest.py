@@ -13,7 +13,7 @@ import jinja2
 import pytest
 from sqlalchemy import func, select, text
 
-from engine import audit, clock, db, migrate, specs
+from engine import audit, caches, clock, db, migrate, specs
 from engine.commands import PublishProcesses
 from engine.executor import SYSTEM, run
 from engine.models import Base, ProcessVersion
@@ -76,6 +76,7 @@ def empty(db_engine) -> None:
     TRUNCATE ... RESTART IDENTITY. A TRUNCATE of every table made new files for each and
     took most of a small test's time; a test fills a few tables, and deleting a few rows is
     quick."""
+    caches.clear()  # the next test's ids are this one's again
     tables = list(reversed(Base.metadata.sorted_tables))
     with db_engine.begin() as conn:
         if db_engine.dialect.name != "postgresql":

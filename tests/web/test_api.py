@@ -231,3 +231,31 @@ def test_a_name_of_separator_characters_is_blank_by_the_documented_pattern(clien
     assert not re.search(pattern, "\x1e\x85\ufeff ")
     assert client.get("/api/v1/children", headers=headers, query_string={
         "last_name": "Example", "date_of_birth": "2011-05-14"}).status_code == 200
+
+
+def test_work_list_pages_by_key(client, world, api_key, session):
+    """Issue 16: next_after starts the next page after the last item (keyset); the same
+    items as page numbers; a key that is not one is a 422 naming `after`."""
+    base = open_items(session, role="police")[0]
+    with session.begin():
+        for n in range(40):
+            session.add(WorkItem(case_id=base.case_id, task_id=f"api-keyed-{n}",
+                                 process_id="report", element_id="x", name=f"Keyed {n}",
+                                 role="police"))
+    headers = api_key(world.police_org, "police")
+    by_key, after = [], None
+    while True:
+        answer = client.get("/api/v1/work-items?scope=team" + (f"&after={after}" if after
+                                                                 else ""), headers=headers)
+        assert answer.status_code == 200
+        by_key += [i["id"] for i in answer.json["items"]]
+        after = answer.json["next_after"]
+        if after is None:
+            break
+    by_number = []
+    for page in (1, 2, 3):
+        by_number += [i["id"] for i in client.get(
+            f"/api/v1/work-items?scope=team&page={page}", headers=headers).json["items"]]
+    assert by_key == by_number and len(by_key) == len(open_items(session, role="police"))
+    bad = client.get("/api/v1/work-items?scope=team&after=soon", headers=headers)
+    assert bad.status_code == 422 and {e["field"] for e in bad.json["errors"]} == {"after"}

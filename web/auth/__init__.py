@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, session
 from flask_login import LoginManager, current_user, logout_user
+from sqlalchemy.orm import joinedload
 
 from engine import clock
 from engine.models import User
@@ -21,7 +22,8 @@ login_manager.session_protection = "strong"
 def load_user(user_id: str):
     from ..database import get_session
 
-    user = get_session().get(User, int(user_id))
+    # Its roles in the same statement: every signed-in request reads them.
+    user = get_session().get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or not user.active or user.is_service:
         return None
     # A session signed in before the user's last sign-out, deactivation, password or role

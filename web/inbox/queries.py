@@ -6,11 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, tuple_
 
 from engine.models import Case, Child, Episode, ProcessVersion, User, WorkItem
 
 from ..access import CASE_ROLES, visible_cases
+from ..inputs import MAX_ID
 from ..templating import SOON
 
 PAGE_SIZE = 25
@@ -58,37 +59,114 @@ class Page(NamedTuple):
     overdue: int  # of the items that match the filters
 
 
+class Key(NamedTuple):
+    """Where a page starts: after this item in the list's order (due time, then id; items
+    without a deadline last, by id)."""
+
+    due_at: dt.datetime | None
+    id: int
+
+    def __str__(self) -> str:
+        if self.due_at is None:
+            return f"n.{self.id}"
+        return f"{(self.due_at - _EPOCH) // _MICROSECOND}.{self.id}"
+
+    @classmethod
+    def parse(cls, raw: str | None) -> Key | None:
+        """A key from a link (`?after=`), or None for anything else (then the page number
+        says where the page starts)."""
+        due, _, item = (raw or "").partition(".")
+        if not (item.isascii() and item.isdigit() and len(item) <= 10
+                and int(item) <= MAX_ID):
+            return None  # an id no column holds (PostgreSQL's INTEGER) is no key
+        if due == "n":
+            return cls(None, int(item))
+        digits = due.removeprefix("-")
+        if not (digits.isascii() and digits.isdigit() and len(digits) <= 17):
+            return None
+        try:
+            return cls(_EPOCH + int(due) * _MICROSECOND, int(item))
+        except OverflowError:
+            return None
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+# After every item: a page past the end is empty.
+_END = Key(None, MAX_ID)
+
+
+def key_of(item: WorkItem) -> Key:
+    return Key(item.due_at, item.id)
+
+
 def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
-                  now: dt.datetime, *, count_only: bool = False) -> Page:
-    """One page of a tab, soonest due first and items without a deadline last, with the
-    tab's total and how many of them are overdue. Dated and undated items are read
-    separately so that each read walks the (state, role, due_at) index in order and stops
-    at the page, instead of sorting every matching row on `due_at IS NULL`."""
+                  now: dt.datetime, *, count_only: bool = False,
+                  after: Key | None = None) -> Page:
+    """One page of a tab, soonest due first (so overdue first) and items without a deadline
+    last, with the tab's total and how many of them are overdue.
+
+    Keyset pagination: a page is read from its start key on, along the (state, role,
+    due_at) index, never by skipping rows with OFFSET through the joins. `after` is the
+    key of the previous page's last item (the links carry it); without one, the key of
+    page `page` is found on the work-item index alone. Dated and undated items are read
+    separately so that each read walks the index in order and stops at the page, instead
+    of sorting every matching row on `due_at IS NULL`."""
     conditions = _filtered(user, tab, filters, now)
-    dated = conditions + [WorkItem.due_at.is_not(None)]
-    undated = conditions + [WorkItem.due_at.is_(None)]
     total, dated_total, overdue = _counts(session, conditions, now,
                                           join_case=bool(filters.stage))
     if count_only:
         return Page([], total, overdue)
-    offset = (page - 1) * PAGE_SIZE
+    if after is None and page > 1:
+        after = _key_before(session, conditions, (page - 1) * PAGE_SIZE, dated_total,
+                            join_case=bool(filters.stage))
+    return Page(_page_after(session, conditions, after), total, overdue)
+
+
+def _key_before(session, conditions, offset: int, dated_total: int, *,
+                join_case: bool) -> Key:
+    """The key of the item just before position `offset`: read on the work items alone
+    (and their case, for the stage filter), so skipping rows costs an index walk."""
+    if offset - 1 < dated_total:
+        query = (select(WorkItem.due_at, WorkItem.id)
+                 .where(*conditions, WorkItem.due_at.is_not(None))
+                 .order_by(WorkItem.due_at, WorkItem.id))
+        skip = offset - 1
+    else:
+        query = (select(WorkItem.due_at, WorkItem.id)
+                 .where(*conditions, WorkItem.due_at.is_(None)).order_by(WorkItem.id))
+        skip = offset - 1 - dated_total
+    if join_case:
+        query = query.join(Case, WorkItem.case_id == Case.id)
+    row = session.execute(query.offset(skip).limit(1)).first()
+    return Key(row.due_at, row.id) if row is not None else _END
+
+
+def _page_after(session, conditions, after: Key | None) -> list:
     rows = []
-    if offset < dated_total:
-        rows += _rows(session, dated, (WorkItem.due_at, WorkItem.id), offset, PAGE_SIZE)
+    if after is None or after.due_at is not None:
+        dated = conditions + [WorkItem.due_at.is_not(None)]
+        if after is not None:
+            # A row comparison: the (role, due_at, id) index of open items walks from it.
+            dated.append(tuple_(WorkItem.due_at, WorkItem.id) > tuple_(after.due_at,
+                                                                       after.id))
+        rows += _rows(session, dated, (WorkItem.due_at, WorkItem.id), PAGE_SIZE)
     if len(rows) < PAGE_SIZE:
-        rows += _rows(session, undated, (WorkItem.id,), max(offset - dated_total, 0),
-                      PAGE_SIZE - len(rows))
-    return Page(rows, total, overdue)
+        undated = conditions + [WorkItem.due_at.is_(None)]
+        if after is not None and after.due_at is None:
+            undated.append(WorkItem.id > after.id)
+        rows += _rows(session, undated, (WorkItem.id,), PAGE_SIZE - len(rows))
+    return rows
 
 
-def _rows(session, conditions, order, offset: int, limit: int):
+def _rows(session, conditions, order, limit: int):
     return session.execute(
         select(WorkItem, Case, Child, Episode, User.name)
         .join(Case, WorkItem.case_id == Case.id)
         .outerjoin(User, WorkItem.assignee_id == User.id)
         .outerjoin(Child, Case.child_id == Child.id)
         .outerjoin(Episode, Case.episode_id == Episode.id)
-        .where(*conditions).order_by(*order).limit(limit).offset(offset)).all()
+        .where(*conditions).order_by(*order).limit(limit)).all()
 
 
 def _counts(session, conditions, now, *, join_case: bool) -> tuple[int, int, int]:

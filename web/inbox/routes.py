@@ -8,7 +8,16 @@ from ..access import CASE_ROLES, record_search, role_required
 from ..database import get_session
 from ..inputs import page_number
 from . import bp
-from .queries import DUE_STATES, PAGE_SIZE, Filters, overdue_counts, page_of_items, stages
+from .queries import (
+    DUE_STATES,
+    PAGE_SIZE,
+    Filters,
+    Key,
+    key_of,
+    overdue_counts,
+    page_of_items,
+    stages,
+)
 
 
 @bp.route("/")
@@ -25,7 +34,10 @@ def index():
     tab = request.args.get("tab")
     if tab not in ("mine", "team"):
         tab = _tab_with_work(db, filters, now)
-    rows, total, overdue = page_of_items(db, current_user, tab, filters, page, now)
+    # "Next" links carry where the page starts (keyset); a page number alone still works.
+    after = Key.parse(request.args.get("after")) if page > 1 else None
+    rows, total, overdue = page_of_items(db, current_user, tab, filters, page, now,
+                                         after=after)
     # The list names children: which ones this person was shown is audited, like a search.
     shown = sorted({child.id for _, _, child, _, _ in rows if child is not None})
     if shown:
@@ -35,6 +47,7 @@ def index():
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template(
         "inbox/index.html", tab=tab, rows=rows, total=total, page=page, pages=pages,
+        next_after=str(key_of(rows[-1][0])) if rows else None,
         filters=filters, roles=roles, stages=stages(db),
         due_states=DUE_STATES,
         # the tab just read counted its own overdue items, unless a filter narrowed it
