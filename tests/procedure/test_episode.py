@@ -82,6 +82,31 @@ def test_whole_episode_report_to_closed(proc):
     ep = proc.episode(episode)
     assert (ep.status, ep.closed_at) == ("closed", proc.clock.now())
     assert proc.case(episode).status == "completed"
+    assert_side_cases_ended(proc, episode)
+
+
+def assert_side_cases_ended(proc, episode):
+    """R43, R44: the cases beside the episode (episode_risks) end with it: nothing of
+    theirs is left open or waiting, and what they completed is kept."""
+    from sqlalchemy import select
+
+    from engine import store
+    from engine.models import AuditEvent, Case, Timer, WorkItem
+
+    session = proc.session
+    session.rollback()
+    cases = session.scalars(select(Case).where(Case.episode_id == episode)).all()
+    assert {c.process_id for c in cases} >= {"episode", "episode_risks"}
+    assert {c.status for c in cases} == {"completed"}
+    assert all(store.archived(c.state) is not None for c in cases)
+    ids = [c.id for c in cases]
+    assert not session.scalars(select(WorkItem.element_id).where(
+        WorkItem.case_id.in_(ids), WorkItem.state == "open")).all()
+    assert not session.scalars(select(Timer.element_id).where(
+        Timer.case_id.in_(ids), Timer.state == "waiting")).all()
+    side = [c.id for c in cases if c.process_id != "episode"]
+    assert set(session.scalars(select(AuditEvent.case_id).where(
+        AuditEvent.action == "case.ended"))) == set(side)
 
 
 def test_r26_r7_episode_stays_open_until_the_sharing_is_done(proc):
