@@ -33,6 +33,7 @@ def test_whole_episode_report_to_closed(proc):
         proc.complete(episode, element)
     locate = {k: v for k, v in locate.items()
               if k not in ("need_to_know_report", "notify_lead_member")}
+    assert_finished_subprocesses_pruned(proc, episode, "share", "publicity_decision")
     assert proc.summary(episode) == locate
 
     proc.set(reported + 24 * H)
@@ -125,3 +126,18 @@ def test_r26_r7_episode_stays_open_until_the_sharing_is_done(proc):
     for element in proc.items(episode):
         proc.complete(episode, element)
     assert proc.episode(episode).status == "closed"
+
+
+def assert_finished_subprocesses_pruned(proc, episode, process_id, element_id):
+    """Issue 16: a running case's state keeps no finished subprocess, and the case page's
+    diagram still shows what was completed in it."""
+    import json
+
+    from engine import case_diagram, store
+
+    case = proc.case(episode)
+    stored = json.loads(store.unpack(case.state))
+    assert not [sp for sp in stored["state"]["subprocesses"].values() if sp["completed"]]
+    assert element_id in stored["done"][process_id]
+    assert element_id in case_diagram.positions(proc.session, case, process_id).completed
+    proc.session.rollback()
