@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, text
@@ -70,6 +71,14 @@ def _locked_head(session) -> AuditHead | None:
 def record(session, actor, action: str, record_type: str, record_id: int | None = None, *,
            case_id: int | None = None, child_id: int | None = None,
            detail: dict | None = None) -> AuditEvent:
+    queue = session.info.get(_DEFERRED)
+    if queue:
+        event = AuditEvent(
+            at=clock.now(), actor_id=actor.user_id, actor=actor.name, action=action,
+            record_type=record_type, record_id=record_id, case_id=case_id,
+            child_id=child_id, detail=detail or {})
+        queue[-1].append(event)
+        return event
     # Write the transaction's rows before taking the lock: every transaction then locks
     # rows first and the audit chain last, so none waits for a row while holding the
     # chain, and two never wait on each other in a circle (a deadlock).
@@ -92,6 +101,59 @@ def record(session, actor, action: str, record_type: str, record_id: int | None 
     head.last_id, head.count, head.head_hash = event.id, head.count + 1, event.hash
     head.mac = _mac(head.last_id, head.count, head.head_hash)
     return event
+
+
+_DEFERRED = "audit_deferred"
+
+
+@contextmanager
+def deferred(session):
+    """Hold the events recorded inside back, and chain them all at the end under one take
+    of the lock: a worker firing many cases in one transaction then holds the chain (which
+    every writer shares) only for the inserts and the commit, not for the cases' engine
+    work. Nested: an inner block's events join the outer block's if it ends cleanly and
+    are dropped if it raises (its savepoint rolled back what they describe)."""
+    stack = session.info.setdefault(_DEFERRED, [])
+    stack.append([])
+    try:
+        yield
+    except BaseException:
+        stack.pop()
+        raise
+    events = stack.pop()
+    if stack:
+        stack[-1].extend(events)
+    elif events:
+        _chain(session, events)
+
+
+def _chain(session, events: list[AuditEvent]) -> None:
+    session.flush()
+    _lock(session)
+    head = session.get(AuditHead, 1)
+    if head is None:
+        last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        count = session.scalar(select(func.count(AuditEvent.id)))
+        head = AuditHead(id=1, last_id=last.id if last else 0, count=count,
+                         head_hash=last.hash if last else GENESIS, mac="")
+        session.add(head)
+    start_hash = head.head_hash
+    _link(events, start_hash)
+    session.add_all(events)
+    session.flush()
+    by_id = sorted(events, key=lambda e: e.id)
+    if by_id != events:  # the chain is read in id order: link it in the order ids came
+        _link(by_id, start_hash)
+        session.flush()
+    head.last_id, head.count, head.head_hash = by_id[-1].id, head.count + len(events), \
+        by_id[-1].hash
+    head.mac = _mac(head.last_id, head.count, head.head_hash)
+
+
+def _link(events, prev_hash: str) -> None:
+    for event in events:
+        event.prev_hash = prev_hash
+        event.hash = prev_hash = _digest(event)
 
 
 def tally(session, actor, key: str, action: str, record_type: str, *,

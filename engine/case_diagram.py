@@ -56,6 +56,8 @@ def positions(session, case: Case, process_id: str) -> Positions | None:
     else:
         _, workflow = runtime.load_case(session, case.id)
         workflow_spec, subprocess_specs = workflow.spec, workflow.subprocess_specs
+        done = store.pruned(workflow)  # finished subprocesses left out of the state
+        found.completed = {element for name in names for element in done.get(name, ())}
         for task in workflow.get_tasks(state=TaskState.ANY_MASK):
             spec = task.task_spec
             if task.workflow.spec.name not in names or spec.bpmn_id is None:

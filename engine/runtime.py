@@ -203,10 +203,35 @@ def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,
             case.status = "completed"
             case.completed_at = now
     else:
-        case.state = store.dumps(workflow)
+        store.prune(workflow)
+        case.state = store.pack(store.dumps(workflow))
     # One UPDATE of the case, not one per query the projections make on the way.
     with session.no_autoflush:
         projections.sync(session, case, workflow, actor)
     session.flush()  # the revision check: a case someone else saved first raises here
     audit.record(session, actor, action, "case", case.id, case_id=case.id,
                  child_id=case.child_id, detail=detail)
+    if workflow.completed and case.episode_id is not None and case.process_id == EPISODE:
+        end_side_cases(session, case, actor)
+
+
+EPISODE = "episode"  # the case whose end closes its episode (projections._sync_episode)
+
+
+def end_side_cases(session, episode_case: Case, actor) -> list[int]:
+    """End the cases that ran beside an episode (episode_risks, subject_to_restriction)
+    when the episode case ends: whatever they still waited on is moot once the episode is
+    closed, and a case left running for ever keeps its state, its timers and its place in
+    the worker's and the dashboards' queries (issue 16). Their open work is cancelled by
+    the projections; what they completed stays, archived. Returns the ids ended."""
+    ended = []
+    for side_id in session.scalars(
+            select(Case.id).where(Case.episode_id == episode_case.episode_id,
+                                  Case.id != episode_case.id, Case.status == "running")
+            .order_by(Case.id)):
+        case, workflow = load_case(session, side_id)
+        workflow.cancel()
+        save_case(session, case, workflow, actor, "case.ended",
+                  {"reason": "episode closed", "episode_case_id": episode_case.id})
+        ended.append(side_id)
+    return ended

@@ -8,8 +8,10 @@ payloads forward, the way SpiffWorkflow's own serializer does.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
+import zlib
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -64,10 +66,85 @@ spec_registry = _configure()
 MIGRATIONS: dict[int, callable] = {}
 
 
+# On the workflow object: {diagram: {element ids}} completed in the subprocesses `prune`
+# has dropped, stored beside the state ("done") so the case page's diagram still shows them.
+PRUNED = "safeguard_pruned"
+_FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
+
+
+def pruned(workflow: BpmnWorkflow) -> dict[str, set[str]]:
+    found = getattr(workflow, PRUNED, None)
+    if found is None:
+        found = {}
+        setattr(workflow, PRUNED, found)
+    return found
+
+
+def prune(workflow: BpmnWorkflow) -> int:
+    """Drop every finished subprocess (call activity or embedded) whose task in the diagram
+    above it is finished too: nothing runs in it again, and nothing reads it (its data went
+    out to that task, its work is in the work items and the audit); only which elements
+    it completed is kept, for the case page's diagram (issue 16: every call activity's
+    subprocess stayed in the running state, ~200 tasks and 100 KB at the episode's first
+    step). One still waiting for its task above to run on is kept: SpiffWorkflow would
+    start it again. Returns how many were dropped."""
+    dropped = 0
+    done = pruned(workflow)
+    for sp_id in list(workflow.subprocesses):
+        sub = workflow.subprocesses.get(sp_id)
+        if sub is None or not sub.completed:
+            continue
+        above = _task(workflow, sp_id)
+        if above is not None and not above.state & _FINISHED:
+            continue
+        for gone in _drop(workflow, sp_id):
+            for task in gone.tasks.values():
+                if task.state == TaskState.COMPLETED and task.task_spec.bpmn_id is not None:
+                    done.setdefault(gone.spec.name, set()).add(task.task_spec.bpmn_id)
+            dropped += 1
+    return dropped
+
+
+def _task(workflow, task_id):
+    if task_id in workflow.tasks:
+        return workflow.tasks[task_id]
+    return next((sub.tasks[task_id] for sub in workflow.subprocesses.values()
+                 if task_id in sub.tasks), None)
+
+
+def _drop(workflow, sp_id) -> list:
+    sub = workflow.subprocesses.pop(sp_id)
+    gone = [sub]
+    for inner_id, inner in list(workflow.subprocesses.items()):
+        if inner.parent_task_id in sub.tasks and inner_id in workflow.subprocesses:
+            gone += _drop(workflow, inner_id)
+    return gone
+
+
 def dumps(workflow: BpmnWorkflow) -> str:
     state = spec_registry.convert(workflow)
-    return json.dumps({"format": FORMAT, "spiff": SPIFF_FORMAT, "state": state},
-                      separators=(",", ":"))
+    stored = {"format": FORMAT, "spiff": SPIFF_FORMAT, "state": state}
+    done = getattr(workflow, PRUNED, None)
+    if done:
+        stored["done"] = {name: sorted(ids) for name, ids in sorted(done.items())}
+    return json.dumps(stored, separators=(",", ":"))
+
+
+# A stored payload that starts so is zlib-compressed JSON in base64 (`pack`): a running
+# case's state is rewritten at every step, and on PostgreSQL each rewrite leaves a dead
+# copy until VACUUM (issue 16). Base64 keeps the column text, so rows written before
+# (plain JSON) read as they are and no migration is needed.
+PACKED = "z:"
+
+
+def pack(payload: str) -> str:
+    return PACKED + base64.b64encode(zlib.compress(payload.encode(), 6)).decode("ascii")
+
+
+def unpack(payload: str | None) -> str | None:
+    if payload and payload.startswith(PACKED):
+        return zlib.decompress(base64.b64decode(payload[len(PACKED):])).decode()
+    return payload
 
 
 def archive(workflow: BpmnWorkflow) -> str:
@@ -75,7 +152,8 @@ def archive(workflow: BpmnWorkflow) -> str:
     runs a finished case again, and its history is in its work items and the audit; the
     case page's diagram reads this (issue 16: a closed episode's state was 55-100 KB of
     mostly completed tasks)."""
-    completed: dict[str, set[str]] = {}
+    completed: dict[str, set[str]] = {
+        name: set(ids) for name, ids in (getattr(workflow, PRUNED, None) or {}).items()}
     for task in workflow.get_tasks(state=TaskState.COMPLETED):
         if task.task_spec.bpmn_id is not None:
             completed.setdefault(task.workflow.spec.name, set()).add(task.task_spec.bpmn_id)
@@ -91,7 +169,7 @@ def archived(payload: str | None) -> dict[str, list[str]] | None:
 
 
 def loads(payload: str, spec, subprocess_specs: dict, script_engine=None) -> BpmnWorkflow:
-    stored = json.loads(payload)
+    stored = json.loads(unpack(payload))
     if "archived" in stored:
         raise ValueError("a finished case's archive has no state to run")
     stored = migrate(stored)
@@ -99,6 +177,7 @@ def loads(payload: str, spec, subprocess_specs: dict, script_engine=None) -> Bpm
     if stored["spiff"] in SPIFF_MIGRATIONS:
         SPIFF_MIGRATIONS[stored["spiff"]](state)
     workflow = spec_registry.restore(state, spec=spec, subprocess_specs=subprocess_specs)
+    setattr(workflow, PRUNED, {name: set(ids) for name, ids in stored.get("done", {}).items()})
     if script_engine is not None:
         workflow.script_engine = script_engine
     return workflow

@@ -6,10 +6,11 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import joinedload, undefer
 
 from .. import audit, runtime
-from ..errors import CaseFailed
+from ..errors import CaseFailed, Conflict
 from ..models import Case, Timer
 
 log = logging.getLogger("safeguard.worker")
@@ -110,6 +111,53 @@ class FireDueTimers:
             return None
         _, rows = fire(ctx, self.case_id)
         return Fired(self.case_id, [row.element_id for row in rows])
+
+
+@dataclass
+class FireDueTimersBatch:
+    """The worker's step for several cases from `due_cases` at once, in one transaction:
+    each case is taken as `FireDueTimers` takes it (`SKIP LOCKED`) and fired in a
+    savepoint of its own, so one whose engine step raises is rolled back alone and marked
+    in error (`MarkCaseFailed`) while the others carry on. The cases are independent (each
+    its own rows), so firing them together changes nothing but the cost: one commit and
+    one take of the audit chain's lock for the batch, the chain written at the end
+    (`audit.deferred`), so another worker's batch is never held up by this one's engine
+    work. A worker killed mid-batch commits none of it; the batch is fired again whole.
+
+    `stopping()` is asked between cases: a worker told to stop commits the cases it has
+    fired and leaves the rest. Returns {case id: outcome}, in the order given: a `Fired`,
+    None (another transaction held it, it is no longer running, or it was left), or the
+    error message it was marked with (a str)."""
+
+    case_ids: list[int]
+    stopping: object = None
+
+    def __call__(self, ctx) -> dict[int, Fired | str | None]:
+        session = ctx.session
+        # Taken whole, state and child included, so firing each reads nothing again.
+        taken = {case.id for case in session.scalars(
+            select(Case).options(joinedload(Case.child), undefer(Case.state))
+            .where(Case.id.in_(self.case_ids), Case.status == "running")
+            .order_by(Case.id).with_for_update(of=Case, skip_locked=True))}
+        outcomes: dict[int, Fired | str | None] = dict.fromkeys(self.case_ids)
+        with audit.deferred(session):
+            for case_id in self.case_ids:
+                if case_id not in taken:
+                    continue
+                if self.stopping is not None and self.stopping():
+                    break
+                try:
+                    with audit.deferred(session), session.begin_nested():
+                        _, rows = fire(ctx, case_id)
+                except SQLAlchemyError:
+                    raise  # the database's trouble: the whole batch is tried again
+                except Conflict:
+                    continue
+                except Exception as exc:  # noqa: BLE001 - the case's fault, set aside
+                    outcomes[case_id] = MarkCaseFailed(case_id, exc)(ctx)
+                    continue
+                outcomes[case_id] = Fired(case_id, [row.element_id for row in rows])
+        return outcomes
 
 
 @dataclass

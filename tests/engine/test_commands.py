@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from engine import audit
+from engine import audit, store
 from engine.commands import (
     ClaimWorkItem,
     CompleteWorkItem,
@@ -166,7 +166,7 @@ def test_a_finished_case_is_archived_compactly_and_its_diagram_still_shows_the_p
     case = start(session, fake_clock)
     first = items(session, case.id)["first"]
     run(session, CompleteWorkItem(first.id, {"note": "x", "outcome": "done"}), people["police"])
-    running = len(session.get(Case, case.id).state)
+    running = len(store.unpack(session.get(Case, case.id).state))  # its JSON, unpacked
     run(session, DeliverMessage(case.id, "ping", {"from": "test"}), SYSTEM)
     session.expire_all()
     finished = session.get(Case, case.id)

@@ -33,6 +33,7 @@ def test_whole_episode_report_to_closed(proc):
         proc.complete(episode, element)
     locate = {k: v for k, v in locate.items()
               if k not in ("need_to_know_report", "notify_lead_member")}
+    assert_finished_subprocesses_pruned(proc, episode, "share", "publicity_decision")
     assert proc.summary(episode) == locate
 
     proc.set(reported + 24 * H)
@@ -82,6 +83,31 @@ def test_whole_episode_report_to_closed(proc):
     ep = proc.episode(episode)
     assert (ep.status, ep.closed_at) == ("closed", proc.clock.now())
     assert proc.case(episode).status == "completed"
+    assert_side_cases_ended(proc, episode)
+
+
+def assert_side_cases_ended(proc, episode):
+    """R43, R44: the cases beside the episode (episode_risks) end with it: nothing of
+    theirs is left open or waiting, and what they completed is kept."""
+    from sqlalchemy import select
+
+    from engine import store
+    from engine.models import AuditEvent, Case, Timer, WorkItem
+
+    session = proc.session
+    session.rollback()
+    cases = session.scalars(select(Case).where(Case.episode_id == episode)).all()
+    assert {c.process_id for c in cases} >= {"episode", "episode_risks"}
+    assert {c.status for c in cases} == {"completed"}
+    assert all(store.archived(c.state) is not None for c in cases)
+    ids = [c.id for c in cases]
+    assert not session.scalars(select(WorkItem.element_id).where(
+        WorkItem.case_id.in_(ids), WorkItem.state == "open")).all()
+    assert not session.scalars(select(Timer.element_id).where(
+        Timer.case_id.in_(ids), Timer.state == "waiting")).all()
+    side = [c.id for c in cases if c.process_id != "episode"]
+    assert set(session.scalars(select(AuditEvent.case_id).where(
+        AuditEvent.action == "case.ended"))) == set(side)
 
 
 def test_r26_r7_episode_stays_open_until_the_sharing_is_done(proc):
@@ -100,3 +126,18 @@ def test_r26_r7_episode_stays_open_until_the_sharing_is_done(proc):
     for element in proc.items(episode):
         proc.complete(episode, element)
     assert proc.episode(episode).status == "closed"
+
+
+def assert_finished_subprocesses_pruned(proc, episode, process_id, element_id):
+    """Issue 16: a running case's state keeps no finished subprocess, and the case page's
+    diagram still shows what was completed in it."""
+    import json
+
+    from engine import case_diagram, store
+
+    case = proc.case(episode)
+    stored = json.loads(store.unpack(case.state))
+    assert not [sp for sp in stored["state"]["subprocesses"].values() if sp["completed"]]
+    assert element_id in stored["done"][process_id]
+    assert element_id in case_diagram.positions(proc.session, case, process_id).completed
+    proc.session.rollback()

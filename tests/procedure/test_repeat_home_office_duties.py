@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from engine import store
 from engine.errors import InvalidInput
 from engine.models import Episode
 from tests.procedure.test_interview import found_episode
@@ -215,7 +216,7 @@ def test_r47_existing_safety_plan_is_checked_at_intake(proc):
     episode = proc.report(child)
     item = proc.items(episode)["safety_plan_check"]
     assert item.role == "police"
-    assert "Call Gran" in proc.case(episode).state  # the plan is in the case's start data
+    assert "Call Gran" in store.unpack(proc.case(episode).state)  # in the case's start data
     with pytest.raises(InvalidInput):
         proc.complete(episode, "safety_plan_check", plan_response_followed=False)
     proc.complete(episode, "safety_plan_check")

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
+from engine import store
 from engine.errors import InvalidInput
 from engine.models import AuditEvent, Child
 from tests.procedure.test_interview import found_episode, to_rhi
@@ -127,5 +128,5 @@ def test_r29_prevention_interview_injury_or_crime_is_a_judgement_factor(proc, an
     proc.complete(second, "prevention_interview", **{answer: True})
     cases = proc.child_cases(child, "stage_one")
     assert len(cases) == 1
-    assert answer in cases[0].state  # the factor is in the case's start data
+    assert answer in store.unpack(cases[0].state)  # the factor is in the start data
     assert proc.case_items(cases[0].id)["consider_stage_one"].role == "team_manager"
