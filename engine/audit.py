@@ -68,6 +68,20 @@ def _locked_head(session) -> AuditHead | None:
     return head
 
 
+def _head_for_write(session) -> AuditHead:
+    """The locked head, made from the chain's last event if there is none yet (the first
+    event since the head was introduced). Every writer, one event or a worker's batch,
+    comes through here, so they all queue on the same lock."""
+    head = _locked_head(session)
+    if head is None:
+        last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+        count = session.scalar(select(func.count(AuditEvent.id)))
+        head = AuditHead(id=1, last_id=last.id if last else 0, count=count,
+                         head_hash=last.hash if last else GENESIS, mac="")
+        session.add(head)
+    return head
+
+
 def record(session, actor, action: str, record_type: str, record_id: int | None = None, *,
            case_id: int | None = None, child_id: int | None = None,
            detail: dict | None = None) -> AuditEvent:
@@ -83,13 +97,7 @@ def record(session, actor, action: str, record_type: str, record_id: int | None 
     # rows first and the audit chain last, so none waits for a row while holding the
     # chain, and two never wait on each other in a circle (a deadlock).
     session.flush()
-    head = _locked_head(session)
-    if head is None:  # the first event since the head was introduced
-        last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-        count = session.scalar(select(func.count(AuditEvent.id)))
-        head = AuditHead(id=1, last_id=last.id if last else 0, count=count,
-                         head_hash=last.hash if last else GENESIS, mac="")
-        session.add(head)
+    head = _head_for_write(session)
     event = AuditEvent(
         at=clock.now(), actor_id=actor.user_id, actor=actor.name, action=action,
         record_type=record_type, record_id=record_id, case_id=case_id, child_id=child_id,
@@ -129,14 +137,7 @@ def deferred(session):
 
 def _chain(session, events: list[AuditEvent]) -> None:
     session.flush()
-    _lock(session)
-    head = session.get(AuditHead, 1)
-    if head is None:
-        last = session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
-        count = session.scalar(select(func.count(AuditEvent.id)))
-        head = AuditHead(id=1, last_id=last.id if last else 0, count=count,
-                         head_hash=last.hash if last else GENESIS, mac="")
-        session.add(head)
+    head = _head_for_write(session)
     start_hash = head.head_hash
     _link(events, start_hash)
     session.add_all(events)
