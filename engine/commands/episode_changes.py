@@ -117,6 +117,9 @@ class ChangeCategory:
                              "reason": reason})
         _touch_cases(ctx, episode, "episode.category_changed",
                      {"episode": episode.id, "category": self.category}, rearm=False)
+        if self.category == "M":
+            # An away episode that becomes missing now counts (once) towards R28/R31.
+            episodes.recount(ctx, episode.child, episode)
         return episode
 
 
