@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from . import audit, child_record
 from .models import Case, Child, Episode, EpisodeSegment, MeetingEpisode, WorkItem
@@ -139,10 +139,15 @@ def recount(ctx, child: Child, episode: Episode):
     from .commands.start_case import start
 
     session = ctx.session
-    # Found not to have been missing: kept, not counted (R28, R31). A change between A
-    # and M is one episode, so it counts once.
+    # What counts (docs/rules-extra.md, "Counting episodes"): the triggers are "missing
+    # episodes", so an episode counts when it is or ever was M. Away from placement
+    # (whereabouts known) alone does not count; an A episode that becomes M is one
+    # episode, counted once from its start; found not to have been missing: kept, not
+    # counted (R28, R31).
+    ever_missing = select(EpisodeSegment.episode_id).where(EpisodeSegment.category == "M")
     starts = session.scalars(select(Episode.last_seen_at).where(
-        Episode.child_id == child.id, Episode.not_missing.is_(False))).all()
+        Episode.child_id == child.id, Episode.not_missing.is_(False),
+        or_(Episode.category == "M", Episode.id.in_(ever_missing)))).all()
     if not starts:
         return None
     latest = max(starts)

@@ -120,6 +120,8 @@ class ChangeCategory:
                      {"episode": episode.id, "category": self.category}, rearm=False)
         if self.category == "M":
             _tell_now_missing(ctx, episode)
+            # An away episode that becomes missing now counts (once) towards R28/R31.
+            episodes.recount(ctx, episode.child, episode)
         return episode
 
 
