@@ -41,10 +41,11 @@ REPORT_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_mana
 FOUND_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager", "iro",
                          "edt", "home_office"})
 # R31: "a request from any agency for ongoing complex risk".
-REQUEST_ROLES = frozenset({"police", "police_supervisor", "mach", "social_worker",
-                           "team_manager", "iro", "rhi_worker", "metco", "service_manager",
-                           "health", "home_office"})
-REASSIGN_ROLES = frozenset({"team_manager", "police_supervisor", "service_manager"})
+REQUEST_ROLES = frozenset({"police", "police_supervisor", "police_inspector", "mach",
+                           "social_worker", "team_manager", "iro", "rhi_worker", "metco",
+                           "service_manager", "health", "home_office"})
+REASSIGN_ROLES = frozenset({"team_manager", "police_supervisor", "police_inspector",
+                            "service_manager"})
 MANAGER_ROLES = frozenset({"team_manager", "service_manager"})
 # "Who has seen this record": the data protection officer and managers.
 RECORD_AUDIT_ROLES = frozenset({"dpo"}) | MANAGER_ROLES
@@ -57,7 +58,27 @@ FIND_ROLES = CASE_ROLES | ADMIN_ROLES | DPO_ROLES
 # Roles of the responsible authority that work with the child directly (R43).
 LOCATION_COUNCIL_ROLES = frozenset({"social_worker", "team_manager", "service_manager", "iro",
                                      "metco"})
-LOCATION_POLICE_ROLES = frozenset({"police", "police_supervisor", "mach"})
+LOCATION_POLICE_ROLES = frozenset({"police", "police_supervisor", "police_inspector", "mach"})
+# R8: "every child report is reviewed in the MACH by a police officer". The MACH is
+# multi-agency, so the role alone does not say police: the work on these elements is done
+# by a holder of the lane's role whose organisation is a police force.
+POLICE_OFFICER_WORK = frozenset({"mach_review"})
+
+
+def work_refusal(who, item) -> str | None:
+    """Why the subject may not do (complete or claim) the open work item, or None. The
+    one place that decides who may do work: the item's role, its assignee, and for R8
+    work a police organisation."""
+    who = subject(who)
+    if who.user_id is None and "system" in who.roles:
+        return None
+    if item.assignee_id is not None and item.assignee_id != who.user_id:
+        return "this work is assigned to someone else"
+    if item.assignee_id != who.user_id and item.role not in who.roles:
+        return f"this work is for the {item.role} role"
+    if item.element_id in POLICE_OFFICER_WORK and who.organisation_kind != "police":
+        return "this review is done by a police officer in the MACH"
+    return None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ ROLES: dict[str, str] = {
     "carer": "Carer",
     "police": "Police",
     "police_supervisor": "Police supervisor",
+    # R36: the senior police line above the supervisor, for police-side escalations.
+    "police_inspector": "Police inspector",
     "mach": "MACH",
     "social_worker": "Social worker",
     "team_manager": "Team manager",

@@ -97,7 +97,8 @@ ETHNIC_CODES = {
     "APKN": "Pakistani", "ABAN": "Bangladeshi", "AOTH": "Any other Asian background",
     "BCRB": "Black Caribbean", "BAFR": "Black African",
     "BOTH": "Any other Black background", "CHNE": "Chinese",
-    "OOTH": "Any other ethnic group", "REFU": "Refused", "NOBT": "Not recorded",
+    "OOTH": "Any other ethnic group", "REFU": "Declined to give",
+    "NOBT": "Not yet obtained",
 }
 RESTRICTION_GROUNDS = {
     "no_leave": "Passed immigration control without leave",
@@ -425,6 +426,11 @@ def set_flag(ctx, child_id: int, flag: str, value, reason: str) -> None:
                  child_id=child.id, detail={"flag": flag, "from": old, "to": stored,
                                             "value": stored, "before": old,
                                             "reason": reason})
+    from . import placement_duties
+
+    if flag in placement_duties.RISK_FLAGS:
+        # R12: a change of risk asks for an update of the Philomena Protocol form
+        placement_duties.tell_placement_cases(ctx, child.id, "placement_risk_changed")
 
 
 @dataclass
@@ -641,11 +647,18 @@ class SavePeriod:
                                                 "ended": closed})
         if self.kind == "allocation":
             _give_open_items(ctx, child, row)
-        if self.kind == "placement" and before is None:
-            # R12: a new placement starts its duties (the Philomena Protocol form)
+        if self.kind == "placement":
             from . import placement_duties
 
-            placement_duties.on_new_placement(ctx, child, row)
+            if before is None:
+                # R12: the placement this one replaces ends, and with it its Philomena
+                # updates; the new placement starts its own duties (the form)
+                placement_duties.tell_placement_cases(ctx, child.id, "placement_ended")
+                placement_duties.on_new_placement(ctx, child, row)
+            if row.ends_on is not None and (before is None or before.get("ends_on") is None):
+                # R12: an end recorded on the placement stops its Philomena updates
+                placement_duties.tell_placement_cases(ctx, child.id, "placement_ended",
+                                                      placement_id=row.id)
         return row
 
     def _check_legal_status(self, session, values, errors) -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from . import audit, child_record
-from .models import Case, Child, Episode, MeetingEpisode, WorkItem
+from .models import Case, Child, Episode, EpisodeSegment, MeetingEpisode, WorkItem
 
 LEGAL_STATUSES = tuple(child_record.LEGAL_STATUSES)
 CATEGORIES = {"M": "Missing", "A": "Away from placement without authorisation"}
@@ -23,7 +23,27 @@ def episode_facts(episode: Episode) -> dict:
         "category": episode.category,
         "last_seen_at": episode.last_seen_at.astimezone(dt.UTC).isoformat(),
         "reported_at": episode.reported_at.astimezone(dt.UTC).isoformat(),
+        "police_told_at": _police_told_at(episode).astimezone(dt.UTC).isoformat(),
+        # R5: the grade the episode holds now (report grading or a later review), so a
+        # review that keeps "high" is not taken for a rise to high.
+        "current_risk_grade": episode.risk_grade or "",
     }
+
+
+def _police_told_at(episode: Episode) -> dt.datetime:
+    """R1: an away episode changed to missing is new to the police when the change is
+    recorded (not when the whereabouts were lost, which may be typed in the past):
+    grading and the action plan are due from then, as for a new report."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(episode)
+    if session is None or episode.id is None:
+        return episode.reported_at
+    changed = session.scalar(select(EpisodeSegment.changed_at).where(
+        EpisodeSegment.episode_id == episode.id, EpisodeSegment.category == "M",
+        EpisodeSegment.changed_at > episode.reported_at).order_by(
+            EpisodeSegment.changed_at).limit(1))
+    return max(changed, episode.reported_at) if changed else episode.reported_at
 
 
 def case_data(session, child: Child, episode: Episode) -> dict:
@@ -73,7 +93,11 @@ def judgement_factors(child: Child, episode: Episode) -> list[str]:
     factors = []
     if age_on(child.date_of_birth, episode.last_seen_at.date()) < 12:
         factors.append("under_12")
-    for flag in ("ce_risk", "learning_needs", "mental_health"):
+    # "a high CE risk flag" (docs/rules-extra.md): a flag at low or medium level is not
+    # a factor; a flag with no level recorded is read as high until someone grades it.
+    if flags.get("ce_risk") and flags.get("ce_risk_level") in (None, "", "high"):
+        factors.append("ce_risk")
+    for flag in ("learning_needs", "mental_health"):
         if flags.get(flag):
             factors.append(flag)
     if episode.found_at is not None and episode.found_at - episode.last_seen_at > dt.timedelta(
@@ -115,10 +139,15 @@ def recount(ctx, child: Child, episode: Episode):
     from .commands.start_case import start
 
     session = ctx.session
-    # Found not to have been missing: kept, not counted (R28, R31). A change between A
-    # and M is one episode, so it counts once.
+    # What counts (docs/rules-extra.md, "Counting episodes"): the triggers are "missing
+    # episodes", so an episode counts when it is or ever was M. Away from placement
+    # (whereabouts known) alone does not count; an A episode that becomes M is one
+    # episode, counted once from its start; found not to have been missing: kept, not
+    # counted (R28, R31).
+    ever_missing = select(EpisodeSegment.episode_id).where(EpisodeSegment.category == "M")
     starts = session.scalars(select(Episode.last_seen_at).where(
-        Episode.child_id == child.id, Episode.not_missing.is_(False))).all()
+        Episode.child_id == child.id, Episode.not_missing.is_(False),
+        or_(Episode.category == "M", Episode.id.in_(ever_missing)))).all()
     if not starts:
         return None
     latest = max(starts)

@@ -35,6 +35,8 @@ USERS = [
     ("carer@example.org", "Chris Carer", "brook-house", ["carer"]),
     ("police@example.org", "Pat Police", "cumbria-police", ["police"]),
     ("inspector@example.org", "Imran Inspector", "cumbria-police", ["police_supervisor"]),
+    ("chief.inspector@example.org", "Ivy Chief Inspector", "cumbria-police",
+     ["police_inspector"]),
     ("mach@example.org", "Morgan MACH", "cumbria-police", ["mach"]),
     ("social.worker@example.org", "Sam Social Worker", "wfc", ["social_worker"]),
     ("team.manager@example.org", "Taylor Team Manager", "wfc", ["team_manager"]),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import audit
+from .. import access, audit
 from ..errors import AlreadyClaimed, AlreadyCompleted, Conflict, NotFound, NotPermitted
 from ..models import User, WorkItem
 
@@ -19,12 +19,9 @@ def open_item(session, work_item_id: int) -> WorkItem:
 
 
 def check_may_act(actor, item: WorkItem) -> None:
-    if actor.is_system:
-        return
-    if item.assignee_id is not None and item.assignee_id != actor.user_id:
-        raise NotPermitted("this work is assigned to someone else")
-    if item.assignee_id != actor.user_id and item.role not in actor.roles:
-        raise NotPermitted(f"this work is for the {item.role} role")
+    why = access.work_refusal(actor, item)
+    if why is not None:
+        raise NotPermitted(why)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from sqlalchemy import delete
 from .. import forms, runtime, task_actions
 from ..errors import Conflict
 from ..models import Draft, WorkItem
+from ..projections import ESCALATION_FORM
 from .claim import check_may_act, open_item
 
 
@@ -30,6 +31,10 @@ class CompleteWorkItem:
         if task is None or task.state != TaskState.READY:
             raise Conflict("this work is no longer waiting in the case")
         task.data.update(data)
+        if item.form_key == ESCALATION_FORM:
+            # R36: whose late work it was picks the line management an escalation goes
+            # through (deadline_escalation.bpmn: police line, else the council's).
+            task.data["late_work_role"] = item.role
         task.run()
         runtime.run_engine(workflow)
         item.state = "completed"

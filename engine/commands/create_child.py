@@ -72,7 +72,13 @@ class CreateChild:
         identity = child_record.check_identity(ctx.session, {
             "first_name": self.first_name, "last_name": self.last_name,
             "date_of_birth": self.date_of_birth, "sex": self.sex or "U",
-            "ethnic_code": self.ethnic_code or "NOBT", "upn": self.upn}, errors, now=ctx.now)
+            "ethnic_code": self.ethnic_code, "upn": self.upn}, errors, now=ctx.now)
+        if not (self.ethnic_code or "").strip():
+            # R2, R4: ethnicity is part of the minimum report. "Declined to give" (REFU)
+            # and "not yet obtained" (NOBT) are answers, so one can always be given
+            # truthfully; a blank is not.
+            errors["ethnic_code"] = ["Select the child's ethnicity, or that it was "
+                                     "declined or is not yet known"]
         if "date_of_birth" not in errors and episodes.age_on(
                 self.date_of_birth, clock.london(ctx.now).date()) >= 18:
             errors["date_of_birth"] = ["The child must be under 18"]

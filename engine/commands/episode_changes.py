@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from .. import audit, child_record, clock, episodes, runtime
-from ..errors import InvalidInput, NotFound, NotPermitted
+from ..errors import Conflict, InvalidInput, NotFound, NotPermitted
 from ..models import Case, Child, Episode, EpisodeSegment
+from .deliver_message import DeliverMessage
 
 # Who may say the child's whereabouts became known or were lost (the people told).
 CATEGORY_ROLES = frozenset({"carer", "police", "mach", "social_worker", "team_manager",
@@ -117,7 +118,26 @@ class ChangeCategory:
                              "reason": reason})
         _touch_cases(ctx, episode, "episode.category_changed",
                      {"episode": episode.id, "category": self.category}, rearm=False)
+        if self.category == "M":
+            _tell_now_missing(ctx, episode)
+            # An away episode that becomes missing now counts (once) towards R28/R31.
+            episodes.recount(ctx, episode.child, episode)
         return episode
+
+
+def _tell_now_missing(ctx, episode: Episode) -> None:
+    """R1: an away episode that becomes missing takes the police route at once (grading
+    due as for a new report, locate work), not at the next daily away check: away.bpmn
+    waits for category_missing. A case already on the police route waits for nothing."""
+    case_id = ctx.session.scalar(select(Case.id).where(
+        Case.episode_id == episode.id, Case.process_id == "episode",
+        Case.status == "running"))
+    if case_id is None:
+        return
+    try:
+        DeliverMessage(case_id, "category_missing", {"category": "M"})(ctx)
+    except Conflict:
+        pass
 
 
 @dataclass

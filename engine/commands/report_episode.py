@@ -9,6 +9,7 @@ from .. import access, audit, child_record, clock, episodes, forms
 from ..access import REPORT_ROLES  # noqa: E402,F401 (the role set lives there)
 from ..errors import InvalidInput, NotFound, NotPermitted
 from ..models import Case, Child, Episode, EpisodeSegment, Organisation, WorkItem
+from ..notifications import outbox
 from .start_case import start
 
 
@@ -106,7 +107,8 @@ class ReportEpisode:
         plan = latest_safety_plan(ctx.session, child.id)
         data["has_safety_plan"] = plan is not None
         data["existing_safety_plan"] = (plan or {}).get("safety_plan", "")
-        start(ctx, "episode", data, child_id=child.id, episode_id=episode.id)
+        case = start(ctx, "episode", data, child_id=child.id, episode_id=episode.id)
+        outbox.episode_reported(ctx.session, case, episode)
         # Beside the episode: the risks every episode considers (R43, R44) and, for a
         # child subject to immigration restriction, the Home Office route (R37-R42).
         start(ctx, "episode_risks", data, child_id=child.id, episode_id=episode.id)

@@ -49,6 +49,32 @@ def episode_news(session, case: Case, episode, subject: str) -> list[int]:
     return [user.id]
 
 
+def episode_reported(session, case: Case, episode) -> list[int]:
+    """R7: the product tells the child's allocated social worker and IRO itself, in the
+    app, that the child has been reported missing (the who-is-told record then says so).
+    In-app only: the words name no child, and nothing goes out by e-mail."""
+    from .. import child_record
+
+    child = case.child
+    if child is None:
+        return []
+    today = clock.london(clock.now()).date()
+    told = []
+    for role in ("social_worker", "iro"):
+        user_id = child_record.allocated_on(session, child, role, today)
+        if user_id is None or user_id in told:
+            continue
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            continue
+        session.add(Notification(user_id=user_id, kind="episode", case_id=case.id,
+                                 subject="A child allocated to you has been reported "
+                                         "missing", created_at=clock.now(),
+                                 email_state="off", email_next_at=None))
+        told.append(user_id)
+    return told
+
+
 def _tell(session, case, item, kind, subject, due_at) -> list[int]:
     now = clock.now()
     told = []

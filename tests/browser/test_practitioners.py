@@ -47,7 +47,9 @@ def test_r1_r3_r4_a_carer_reports_a_missing_child(page, live_server, world, make
     page.get_by_label("Who, if anyone, is the child with?").fill("Not known")
     page.get_by_label("What was the child wearing").fill("Red coat")
     page.get_by_label("Describe the child").fill("Tall, dark hair")
+    page.locator("#photo_available-2").check()  # No photo held
     page.locator("#photo_consent").check()  # Yes
+    page.get_by_label("It was not possible to ask").check()
     page.get_by_label("What medical needs does the child have").fill("None known")
     page.get_by_label("What happened before the child went missing?").fill("An argument")
     page.get_by_label("Family, friends and associates").fill("A friend in Kendal")

@@ -96,14 +96,17 @@ def test_reassign_needs_a_manager_a_reason_and_a_candidate(session, partnership,
         "reason"] == "on leave"
 
 
-def test_create_child_checks_every_field(session, partnership, fake_clock):
+def test_r2_r4_create_child_checks_every_field_ethnicity_required(session, partnership, fake_clock):
     council, police, people, _ = partnership
     carer = Actor.for_user(people["carer"])
     with pytest.raises(InvalidInput) as refused:
         run(session, CreateChild(" ", "", dt.date(2030, 1, 1), police.id, "nonsense"), carer)
+    # R2, R4: ethnicity is required (a DfE code; REFU and NOBT are answers too)
     assert set(refused.value.errors) == {"first_name", "last_name", "date_of_birth",
-                                         "legal_status", "responsible_org_id"}
+                                         "legal_status", "responsible_org_id", "ethnic_code"}
     child = run(session, CreateChild("Zed", "New", dt.date(2012, 2, 1), council.id,
-                                     flags={"ce_risk": True, "made_up": True}), carer)
+                                     flags={"ce_risk": True, "made_up": True},
+                                     ethnic_code="NOBT"), carer)
+    assert child.ethnic_code == "NOBT"
     assert child.flags == {"ce_risk": True}
     assert session.query(AuditEvent).filter_by(action="child.created").count() == 1

@@ -32,10 +32,12 @@ from engine.models import (
     WorkItem,
 )
 
+POLICE_ORG_ROLES = ("mach", "police_inspector")
 FORMS = Path(__file__).resolve().parents[2] / "forms"
 
-ROLES = ("police", "police_supervisor", "mach", "social_worker", "team_manager", "iro",
-         "rhi_worker", "edt", "metco", "carer", "service_manager", "home_office", "health")
+ROLES = ("police", "police_supervisor", "police_inspector", "mach", "social_worker",
+         "team_manager", "iro", "rhi_worker", "edt", "metco", "carer", "service_manager",
+         "home_office", "health")
 
 
 def example(form_key: str, **overrides) -> dict:
@@ -60,15 +62,20 @@ class Procedure:
                                     kind="local_authority")
             self.other_org = Organisation(code="other-la", name="Other Council",
                                           kind="local_authority")
-            session.add_all([self.org, self.other_org])
+            # R8: the MACH review is done by a police officer in the MACH, so the MACH user
+            # belongs to the police force (the other people to the council).
+            self.police_org = Organisation(code="cumbria-police", name="Cumbria Constabulary",
+                                           kind="police")
+            session.add_all([self.org, self.other_org, self.police_org])
             session.flush()
             # "Ours": the partnership every placement direction is judged against.
             session.add(PartnershipOrganisation(organisation_id=self.org.id, added_by="tests",
                                                 added_at=clock.now()))
             users = {}
             for role in ROLES:
+                org_id = self.police_org.id if role in POLICE_ORG_ROLES else self.org.id
                 user = User(email=f"{role}@example.org", name=f"{role.title()} Person",
-                            password_hash="x", organisation_id=self.org.id,
+                            password_hash="x", organisation_id=org_id,
                             roles=[UserRole(role=role)])
                 session.add(user)
                 users[role] = user

@@ -42,17 +42,54 @@ def test_r1_r3_away_reported_with_serious_harm_goes_to_the_police_at_once(proc):
     assert "grade_risk" in items and "away_check" not in items
 
 
-def test_r1_away_changed_to_missing_takes_the_police_route_at_the_next_check(proc):
-    episode = proc.report(proc.child(), category="A")
-    proc.complete(episode, "away_check")
-    proc.clock.advance(hours=2)
+def _change_to_missing(proc, episode):
     proc.session.rollback()
     run(proc.session, ChangeCategory(episode, "M", proc.clock.now() - H,
                                      "Not at the friend's house any more"),
         proc.actors["police"])
-    proc.advance(hours=23)
+    return proc.clock.now()
+
+
+def test_r1_away_changed_to_missing_takes_the_police_route_at_once(proc):
+    episode = proc.report(proc.child(), category="A")
+    proc.complete(episode, "away_check")
+    proc.clock.advance(hours=2)
+    changed = _change_to_missing(proc, episode)
     items = proc.items(episode)
-    assert "grade_risk" in items and "away_check" not in items
+    # graded as for a new report: due an hour after the police learn of it, not after
+    # the first report (which would make it overdue at once)
+    assert items["grade_risk"].role == "police"
+    assert items["grade_risk"].due_at == changed + H
+    assert items["action_plan"].due_at == changed + H
+    assert "away_check" not in items
+    proc.advance(minutes=59)
+    assert "grading_overdue" not in proc.items(episode)
+
+
+def test_r1_away_changed_to_missing_while_the_check_is_open_stops_the_check(proc):
+    episode = proc.report(proc.child(), category="A")
+    proc.clock.advance(minutes=30)
+    changed = _change_to_missing(proc, episode)
+    items = proc.items(episode)
+    assert items["grade_risk"].role == "police"
+    assert items["grade_risk"].due_at == changed + H
+    assert "action_plan" in items
+    assert "away_check" not in items
+
+
+def test_r1_missing_changed_to_away_and_back_keeps_one_police_route(proc):
+    episode = proc.report(proc.child())
+    proc.complete(episode, "grade_risk", risk_grade="medium")
+    reported_due = proc.items(episode, state="completed")["grade_risk"].due_at
+    proc.clock.advance(hours=1)
+    proc.session.rollback()
+    run(proc.session, ChangeCategory(episode, "A", proc.clock.now(), "Seen at a friend's"),
+        proc.actors["police"])
+    proc.clock.advance(hours=1)
+    _change_to_missing(proc, episode)  # nothing waits for it: no error, no second grading
+    items = proc.items(episode)
+    assert "grade_risk" not in items and "away_check" not in items
+    assert reported_due is not None
 
 
 def test_r21_no_police_prevention_interview_for_an_away_episode(proc):

@@ -71,3 +71,18 @@ def test_r4_photo_action_stops_when_the_child_is_found(proc):
     proc.advance(minutes=20)
     proc.found(episode)
     assert "obtain_photo" not in proc.items(episode)
+
+
+@pytest.mark.parametrize("unanswered", ["photo_available", "photo_consent",
+                                        "photo_consent_child"])
+def test_r4_photo_held_and_both_consents_are_required_answers(proc, unanswered):
+    child = proc.child()
+    with pytest.raises(InvalidInput) as refused:
+        proc.report(child, **{unanswered: None})
+    assert unanswered in refused.value.errors
+    episode = proc.report(child, photo_available=False, photo_held_where=None,
+                          photo_consent=False, photo_consent_child="not_possible")
+    report = proc.episode(episode).report
+    assert (report["photo_available"], report["photo_consent"],
+            report["photo_consent_child"]) == (False, False, "not_possible")
+    assert proc.items(episode)["obtain_photo"].role == "police"

@@ -163,3 +163,72 @@ def test_r13_only_the_mach_and_social_care_take_in_a_notice_and_answers_are_chec
         run(proc.session, ReceiveNotification(child, notice(notifying_authority=None)),
             proc.actors["mach"])
     assert "notifying_authority" in bad.value.errors
+
+
+def _sent(proc, child):
+    case, _ = placement_items(proc, child)
+    proc.complete_in(case.id, "philomena_at_placement")
+    return case
+
+
+def test_r12_philomena_form_reviewed_every_3_months_with_a_due_time_and_escalation(proc):
+    child = proc.child(placed="placed_here")
+    case = _sent(proc, child)
+    sent = proc.clock.now()
+    # 91 calendar days in London time (2 March 09:00 GMT -> 1 June 09:00 BST)
+    proc.set(sent + 91 * D - H - S)
+    assert "philomena_review" not in proc.case_items(case.id)
+    proc.set(sent + 91 * D + S)
+    review = proc.case_items(case.id)["philomena_review"]
+    assert review.role == "carer" and review.form_key == "philomena_review"
+    # due within 5 working days (the end of the fifth), then the team manager is told
+    asked = proc.clock.now()
+    assert asked + 5 * D <= review.due_at <= asked + 9 * D
+    proc.set(review.due_at + S)
+    items = proc.case_items(case.id)
+    assert items["philomena_review_overdue"].role == "team_manager"
+    assert "philomena_review" in items
+    with pytest.raises(InvalidInput) as what:
+        proc.complete_in(case.id, "philomena_review", philomena_changes=None)
+    assert "philomena_changes" in what.value.errors
+    proc.complete_in(case.id, "philomena_review")
+    reviewed = proc.clock.now()
+    assert "philomena_review" not in proc.case_items(case.id)
+    # the next review 3 months after this one, while the placement continues
+    proc.set(reviewed + 91 * D + S)
+    assert proc.case_items(case.id)["philomena_review"].role == "carer"
+
+
+def test_r12_a_change_of_risk_asks_for_an_update_at_once(proc):
+    from engine.child_record import SetFlags
+
+    child = proc.child(placed="placed_here")
+    case = _sent(proc, child)
+    proc.clock.advance(days=10)
+    proc.session.rollback()
+    run(proc.session, SetFlags(child, {"ce_risk": True}, "Seen with older males"),
+        proc.actors["social_worker"])
+    review = proc.case_items(case.id)["philomena_review"]
+    assert review.role == "carer" and review.due_at is not None
+
+
+def test_r12_philomena_updates_stop_when_the_placement_ends(proc):
+    from engine.models import Placement
+
+    child = proc.child(placed="placed_here")
+    case = _sent(proc, child)
+    proc.session.rollback()
+    placement = proc.session.scalars(select(Placement).where(
+        Placement.child_id == child)).one()
+    period, starts = placement.id, placement.starts_on
+    proc.clock.advance(days=30)
+    proc.session.rollback()
+    from engine.child_record import SavePeriod
+    run(proc.session, SavePeriod(child, "placement", {
+        "address": "Foster placement", "starts_on": starts,
+        "ends_on": proc.clock.now().date(), "local_authority_id": proc.org_id,
+        "placement_type": "U6"}, "Moved on", period_id=period), proc.actors["social_worker"])
+    proc.session.rollback()
+    assert proc.session.get(type(case), case.id).status == "completed"
+    proc.advance(days=100)
+    assert proc.case_items(case.id) == {}

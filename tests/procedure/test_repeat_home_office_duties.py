@@ -113,12 +113,21 @@ def test_r51_frequently_missing_child_placement_reviewed_urgently(proc):
 # --- R38, R41, R42: the Home Office route
 
 def test_r38_home_office_can_report_a_restricted_child_missing(proc):
+    reported = proc.clock.now()
     child = proc.child(flags={"subject_to_restriction": True})
     episode = proc.report(child, actor="home_office")
     assert proc.episode(episode).reported_by_id == proc.user_ids["home_office"]
     items = proc.items(episode, process=ROUTE)
     assert items["home_office_referral"].role == "home_office"
     assert "grade_risk" in proc.items(episode)
+    # R38: the referral is made at once, within 4 hours, or the team manager is told
+    assert items["home_office_referral"].due_at == reported + 4 * H
+    proc.set(reported + 4 * H)
+    assert "home_office_referral_overdue" not in proc.items(episode, process=ROUTE)
+    proc.advance(seconds=1)
+    items = proc.items(episode, process=ROUTE)
+    assert items["home_office_referral_overdue"].role == "team_manager"
+    assert "home_office_referral" in items
 
 
 def test_r38_referral_records_who_it_went_to(proc):

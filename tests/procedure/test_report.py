@@ -114,18 +114,48 @@ def test_r6_still_missing_at_review_is_regraded_not_low(proc):
     assert proc.episode(episode).risk_grade == "high"
 
 
-def test_r7_notifications_for_the_social_worker(proc):
+def test_r7_who_is_told_due_1_hour_after_the_report_then_the_team_manager(proc):
+    reported = proc.clock.now()
     child = proc.child()
     episode = proc.report(child)
-    # R7: the who-is-told record opens with the report, before any grading
+    # R7: the who-is-told record opens with the report, before any grading, due at once
     item = proc.items(episode)["notifications"]
     assert item.role == "social_worker"
     assert item.assignee_id == proc.user_ids["social_worker"]
+    assert item.due_at == reported + H
+    proc.set(reported + H)
+    assert "notifications_overdue" not in proc.items(episode)
+    proc.advance(seconds=1)
+    items = proc.items(episode)
+    assert items["notifications_overdue"].role == "team_manager"
+    assert items["notifications_overdue"].missed_due_at == reported + H
+    assert "notifications" in items  # the record itself stays to be made
+    proc.complete(episode, "notifications")
+    proc.complete(episode, "notifications_overdue", escalation_action="done_late")
+    assert not {"notifications", "notifications_overdue"} & set(proc.items(episode))
+
+
+def test_r7_the_social_worker_and_iro_are_told_in_the_app_without_child_data(proc):
+    from engine.models import Notification
+
+    child = proc.child()
+    episode = proc.report(child)
+    proc.session.rollback()
+    case_id = proc.case(episode).id
+    told = proc.session.scalars(select(Notification).where(
+        Notification.case_id == case_id, Notification.kind == "episode")).all()
+    assert sorted(n.user_id for n in told) == sorted(
+        [proc.user_ids["social_worker"], proc.user_ids["iro"]])
+    for note in told:
+        assert "Alex" not in note.subject and "Example" not in note.subject
+        assert note.email_state == "off"  # in the app only
+        assert note.path == f"/cases/{case_id}"
 
 
 @pytest.mark.parametrize("told,reason", [("police_told", "police_not_told_reason"),
                                          ("responsible_authority_told",
                                           "authority_not_told_reason"),
+                                         ("parents_told", "parents_not_told_reason"),
                                          ("iro_told", "iro_not_told_reason")])
 def test_r7_each_party_not_told_needs_a_reason(proc, told, reason):
     episode = proc.report(proc.child())
@@ -160,14 +190,37 @@ def test_r8_r7_child_found_after_40_minutes_still_gets_mach_review_and_who_is_to
 
 
 def test_r8_mach_review_only_by_a_police_officer_in_the_mach(proc):
+    from engine.commands import ClaimWorkItem, CompleteWorkItem
+    from engine.executor import Actor, run
+    from engine.models import User, UserRole
+    from tests.procedure.conftest import example
+
+    reported = proc.clock.now()
     episode = proc.report(proc.child())
+    item = proc.items(episode)["mach_review"]
+    assert item.role == "mach" and item.due_at == london(2026, 3, 2, 17, 0)
     with pytest.raises(NotPermitted):
         proc.complete(episode, "mach_review", actor="social_worker")
+    # a MACH colleague from the council (the hub is multi-agency) is not a police officer
+    with proc.session.begin():
+        council_mach = User(email="mach.council@example.org", name="Council MACH",
+                            password_hash="x", organisation_id=proc.org_id,
+                            roles=[UserRole(role="mach")])
+        proc.session.add(council_mach)
+    proc.session.rollback()
+    council = Actor.for_user(proc.session.get(User, council_mach.id))
+    for command in (ClaimWorkItem(item.id), CompleteWorkItem(item.id, example("mach_review"))):
+        with pytest.raises(NotPermitted) as refused:
+            run(proc.session, command, council)
+        assert "police officer" in str(refused.value)
     with pytest.raises(InvalidInput) as refused:
         proc.complete(episode, "mach_review", reviewing_officer="")
     assert "reviewing_officer" in refused.value.errors
+    proc.clock.set(reported + dt.timedelta(minutes=5))
     proc.complete(episode, "mach_review", actor="mach")
-    assert "mach_review" not in proc.items(episode)
+    done = proc.items(episode, state="completed")["mach_review"]
+    assert done.completed_by_id == proc.user_ids["mach"]
+    assert proc.actors["mach"].organisation_kind == "police"
 
 
 def test_r9_metco_only_on_extra_vulnerabilities(proc):

@@ -11,7 +11,8 @@ REPORT = {
     "last_seen_at-day": "2", "last_seen_at-month": "3", "last_seen_at-year": "2026",
     "last_seen_at-hour": "08", "last_seen_at-minute": "30",
     "last_seen_where": "Near the home", "with_whom": "Not known", "clothing": "Grey hoodie",
-    "description": "Slim build", "photo_consent": "yes", "medical": "None known",
+    "description": "Slim build", "photo_available": "yes", "photo_held_where": "with_reporter",
+    "photo_consent": "yes", "photo_consent_child": "not_possible", "medical": "None known",
     "circumstances": "Did not return", "associates": "Friends in Carlisle",
     "risk_assessment": "Medium",
 }
@@ -31,6 +32,13 @@ def test_r1_r3_r4_carer_finds_child_and_reports(client, world, session):
     session.rollback()
     episode = session.query(Episode).order_by(Episode.id.desc()).first()
     assert episode.category == "M" and episode.report["photo_consent"] is True
+    # R4: whether a photo is held and the child's consent are required answers, recorded
+    assert episode.report["photo_available"] is True
+    assert episode.report["photo_consent_child"] == "not_possible"
+    for unanswered in ("photo_available", "photo_consent_child"):
+        data = {k: v for k, v in REPORT.items() if k != unanswered}
+        refused = client.post(f"/report/children/{world.child.id}", data=data)
+        assert refused.status_code == 400
     assert episode.last_seen_at.isoformat() == "2026-03-02T08:30:00+00:00"  # GMT
     assert episode.police_org_id == world.police_org.id or episode.police_org_id is None
     case = session.query(Case).filter_by(episode_id=episode.id, process_id="episode").one()
@@ -51,7 +59,7 @@ def test_r3_checks_required_unless_risk_and_input_kept(client, world):
     assert client.post(f"/report/children/{world.child.id}", data=risky).status_code == 302
 
 
-def test_a_child_can_be_added_then_reported(client, world, session):
+def test_r2_r4_a_child_can_be_added_with_ethnicity_then_reported(client, world, session):
     sign_in(client, world.carer.email)
     bad = client.post("/report/new-child", data={"first_name": "Zed",
                                                  "date_of_birth-day": "31",
@@ -62,15 +70,20 @@ def test_a_child_can_be_added_then_reported(client, world, session):
     assert "Enter the child&#39;s last name" in html or "Enter the child's last name" in html
     assert "Date of birth must be a real date" in html
     assert 'value="Zed"' in html
+    # R2, R4: ethnicity is required, with the DfE codes (declined and not yet obtained
+    # are answers a practitioner can always give truthfully)
+    assert "Select the child&#39;s ethnicity" in html or "Select the child's ethnicity" in html
+    assert '<option value="REFU"' in html and '<option value="NOBT"' in html
     good = client.post("/report/new-child", data={
         "first_name": "Zed", "last_name": "New", "date_of_birth-day": "1",
-        "date_of_birth-month": "2", "date_of_birth-year": "2012",
+        "date_of_birth-month": "2", "date_of_birth-year": "2012", "ethnic_code": "REFU",
         "legal_status": "care_order", "responsible_org_id": world.council.id,
         "flags": ["ce_risk"]})
     assert good.status_code == 302
     session.rollback()
     child = session.query(Child).filter_by(first_name="Zed").one()
     assert child.flags == {"ce_risk": True}
+    assert child.ethnic_code == "REFU"
     assert good.headers["Location"] == f"/report/children/{child.id}"
     assert client.get(good.headers["Location"]).status_code == 200
 

@@ -182,3 +182,25 @@ def test_complete_refused_without_csrf_token(app, world, session):
     token = csrf_token(client.get(f"/work/{item.id}").get_data(as_text=True))
     assert client.post(f"/work/{item.id}", data=dict(GRADE, csrf_token=token)).status_code \
         == 302
+
+
+def test_r8_mach_review_by_a_council_mach_user_is_refused_and_audited(client, world, session,
+                                                                    make_user):
+    council_mach = make_user("mach", org=world.council, name="Casey Council MACH")
+    police_mach = make_user("mach", org=world.police_org, name="Mo Police MACH")
+    item = next(i for i in open_items(session, role="mach") if i.element_id == "mach_review")
+    sign_in(client, council_mach.email)
+    response = client.post(f"/work/{item.id}", data={"action": "complete"})
+    assert response.status_code == 409
+    assert "done by a police officer in the MACH" in response.get_data(as_text=True)
+    session.rollback()
+    refusal = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "access.refused", AuditEvent.actor_id == council_mach.id)).one()
+    assert refusal.detail["what"] == "work item"
+    assert session.get(WorkItem, item.id).state == "open"
+    session.commit()
+    client.post("/sign-out")
+    sign_in(client, police_mach.email)
+    page = client.get(f"/work/{item.id}")
+    assert page.status_code == 200
+    assert "done by a police officer in the MACH" not in page.get_data(as_text=True)

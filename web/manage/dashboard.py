@@ -23,7 +23,8 @@ from . import bp
 
 # Team managers, service managers, and the partnership's managers in the police and the
 # missing and exploited coordinator's team.
-DASHBOARD_ROLES = ("team_manager", "service_manager", "police_supervisor", "metco")
+DASHBOARD_ROLES = ("team_manager", "service_manager", "police_supervisor", "police_inspector",
+                   "metco")
 TEAMS = [(k, n) for k, n in assignment.ROLES.items() if k not in ("process_owner", "admin")]
 
 

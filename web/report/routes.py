@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from engine import child_search, clock
 from engine.access import FOUND_ROLES, REPORT_ROLES
+from engine.child_record import ETHNIC_CODES
 from engine.child_record import LEGAL_STATUSES as LEGAL_STATUS_WORDS
 from engine.commands import CreateChild, ReportEpisode, ReportFound
 from engine.commands.create_child import FLAGS
@@ -93,7 +94,7 @@ def new_child():
             first_name=values.get("first_name", ""), last_name=values.get("last_name", ""),
             date_of_birth=dob, responsible_org_id=values.get("responsible_org_id", type=int),
             legal_status=values.get("legal_status", ""),
-            ethnicity=values.get("ethnicity", ""), placement=values.get("placement", ""),
+            ethnic_code=values.get("ethnic_code", ""), placement=values.get("placement", ""),
             flags={f: True for f in values.getlist("flags")})
         try:
             child = run(session, command, actor())
@@ -108,9 +109,11 @@ def new_child():
             return redirect(url_for("report.report_form", child_id=child.id))
     return render_template("report/new_child.html", values=values, errors=errors,
                            authorities=authorities, legal_statuses=LEGAL_STATUS_WORDS,
-                           flags=FLAGS, field_ids={"date_of_birth": "date_of_birth-day"},
+                           flags=FLAGS, ethnic_codes=ETHNIC_CODES,
+                           field_ids={"date_of_birth": "date_of_birth-day"},
                            error_order=["first_name", "last_name", "date_of_birth",
-                                        "legal_status", "responsible_org_id"]), (
+                                        "ethnic_code", "legal_status",
+                                        "responsible_org_id"]), (
         400 if errors else 200)
 
 

@@ -108,6 +108,7 @@ def submit(item_id: int):
                                "typed is below.")
     except NotPermitted as exc:
         session.rollback()
+        refused("work item")  # audited like every other refusal (R8)
         return _render(session.get(WorkItem, item.id), values=values, status=409,
                        problem=_sentence(exc) + " What you typed is below.")
     return redirect(url_for("tasks.done", item_id=item.id))
@@ -156,7 +157,11 @@ def _simple(item_id: int, command, done: str):
         run(session, command(item.id), actor())
     except AlreadyClaimed as exc:
         flash(f"{exc.by} has already claimed this work.", "info")
-    except (Conflict, NotPermitted) as exc:
+    except Conflict as exc:
+        flash(_sentence(exc), "info")
+    except NotPermitted as exc:
+        session.rollback()
+        refused("work item")
         flash(_sentence(exc), "info")
     else:
         flash(done, "success")
