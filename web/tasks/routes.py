@@ -23,6 +23,7 @@ from engine.models import User, WorkItem
 
 from .. import formfields
 from ..access import actor, can_see_case, record_view, refused, role_required
+from ..children.record import location_shown
 from ..database import get_session
 from . import bp
 from .next_steps import after_completion
@@ -63,8 +64,12 @@ def _render(item: WorkItem, *, values: dict, errors: dict | None = None, status:
     candidates = []
     if current_user.role_keys & REASSIGN_ROLES and item.state == "open":
         candidates = assignment.candidate_users(db, item.case, item.role)
+    child = item.case.child
+    # R43: the page says where the child was last seen; withheld from those without a
+    # working need, like the child's own pages, and each view of it audited.
+    shown = location_shown(db, child) if child is not None else True
     return render_template(
-        "tasks/show.html", item=item, case=item.case, child=item.case.child,
+        "tasks/show.html", item=item, case=item.case, child=child, location_shown=shown,
         episode=item.case.episode, fields=fields, errors=errors,
         error_order=formfields.names_in_order(fields) + ["_form", "to_user_id", "reason"],
         form=form, description=description, rules=rules, late=late,
