@@ -361,6 +361,15 @@ def diagram_helpers(calendar: WorkingCalendar) -> dict[str, Callable]:
         local = clock.london(to_utc(start))
         return iso(local + timedelta(days=n))
 
+    def sg_days_since(start) -> int:
+        # Whole calendar days gone since start, in London time as sg_days_after counts
+        # them: the n with sg_days_after(start, n) <= now < sg_days_after(start, n + 1).
+        begun, now = clock.london(to_utc(start)), clock.london(clock.now())
+        days = (now.date() - begun.date()).days
+        if begun + timedelta(days=days) > now:
+            days -= 1
+        return max(days, 0)
+
     def sg_working_days_after(start, n) -> str:
         day = calendar.add_working_days(to_utc(start), n)
         return iso(calendar.end_of_working_day(day))
@@ -390,6 +399,7 @@ def diagram_helpers(calendar: WorkingCalendar) -> dict[str, Callable]:
         "sg_now": sg_now,
         "sg_hours_after": sg_hours_after,
         "sg_days_after": sg_days_after,
+        "sg_days_since": sg_days_since,
         "sg_working_days_after": sg_working_days_after,
         "sg_out_of_hours": sg_out_of_hours,
         "sg_out_of_hours_from": sg_out_of_hours_from,

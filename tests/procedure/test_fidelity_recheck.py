@@ -75,3 +75,37 @@ def test_r23_the_iro_is_told_for_a_child_in_care_or_on_a_cp_plan_and_only_then(p
     neither = after_the_rhi(proc, proc.child(legal_status="not_in_care", placed="-"))
     assert "tell_iro" not in neither
     assert "consider_rhi" in neither  # the return went on past the IRO's branch
+
+
+def test_r14_a_missed_iro_contact_day_is_withdrawn_and_the_next_day_opens(proc):
+    reported = proc.clock.now()
+    episode = proc.report(proc.child())
+    proc.set(reported + 2 * D + S)  # the IRO recorded nothing on days 1 and 2
+    open_now = [w for w in proc.items(episode).values() if w.element_id == "iro_contact"]
+    assert [(w.role, w.assignee_id, w.due_at) for w in open_now] == [
+        ("iro", proc.user_ids["iro"], reported + 3 * D)]
+    missed = proc.items(episode, state="cancelled")
+    assert "iro_contact" in missed
+    proc.complete(episode, "iro_contact")  # day 3 done on time: day 4 opens at its start
+    assert "iro_contact" not in proc.items(episode)
+    proc.set(reported + 3 * D + S)
+    assert proc.items(episode)["iro_contact"].due_at == reported + 4 * D
+
+
+def test_r19_a_missed_liaison_round_is_withdrawn_and_the_next_round_opens(proc):
+    reported = proc.clock.now()
+    episode = proc.report(proc.child(placed="out_of_area"))
+    proc.set(reported + 2 * D + S)
+    item = proc.items(episode)["liaison"]
+    assert (item.role, item.due_at) == ("social_worker", reported + 4 * D)
+    proc.set(reported + 6 * D + S)
+    assert proc.items(episode)["liaison"].due_at == reported + 8 * D
+
+
+def test_r14_r19_an_episode_entered_late_opens_todays_attempt_not_every_day_since(proc):
+    last_seen = proc.clock.now() - 40 * D - dt.timedelta(hours=3)
+    episode = proc.episode_at(proc.child(placed="out_of_area"), last_seen)
+    reported = last_seen + dt.timedelta(minutes=30)
+    iro = [w for w in proc.items(episode).values() if w.element_id == "iro_contact"]
+    assert [w.due_at for w in iro] == [reported + 41 * D]  # today's, day 41
+    assert proc.items(episode)["liaison"].due_at == reported + 42 * D
