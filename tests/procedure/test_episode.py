@@ -21,7 +21,7 @@ def test_whole_episode_report_to_closed(proc):
               "need_to_know_report": ntk, "notify_lead_member": lead_member}
     share = {"publicity_decision": ("police", None),
              "mach_review": ("mach", london(2026, 3, 2, 17, 0)),
-             "notifications": ("social_worker", None)}
+             "notifications": ("social_worker", reported + H)}  # R7: at once
     episode = proc.report(proc.child(), last_seen_at=last_seen.isoformat())
     assert proc.summary(episode) == {**locate, **share,
                                      "grade_risk": ("police", reported + H),

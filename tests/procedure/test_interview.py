@@ -139,7 +139,11 @@ def test_r26_episode_closes_only_after_police_finalise(proc):
         if set(items) == {"finalise_report"}:
             break
         assert proc.episode(episode).status == "open"
-        proc.complete(episode, next(iter(items)))
+        element = next(iter(items))
+        # late work (the who-is-told hour has passed by now, R7) is answered as done late,
+        # so that no re-check a day later keeps the episode open
+        late = {"escalation_action": "done_late"} if element.endswith("_overdue") else {}
+        proc.complete(episode, element, **late)
     assert proc.items(episode)["finalise_report"].role == "mach"
     assert proc.episode(episode).status == "open"
     proc.complete(episode, "finalise_report")

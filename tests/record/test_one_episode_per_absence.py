@@ -58,7 +58,8 @@ def test_r1_away_changed_to_missing_keeps_one_case_and_counts_once_for_r28(proc)
     proc.episode_at(child, london(2026, 2, 1, 18))
     proc.end_open_episode(child)
     away = proc.episode_at(child, london(2026, 3, 2, 8), category="A")
-    assert len(proc.child_cases(child, "stage_one")) == 1  # the third episode
+    # away alone does not count (docs/rules-extra.md, "Counting episodes")
+    assert proc.child_cases(child, "stage_one") == []
     proc.clock.advance(hours=2)
     proc.session.rollback()
     run(proc.session, ChangeCategory(away, "M", proc.clock.now() - dt.timedelta(hours=1),
@@ -66,6 +67,7 @@ def test_r1_away_changed_to_missing_keeps_one_case_and_counts_once_for_r28(proc)
         proc.actors["police"])
     assert proc.episode(away).category == "M"
     assert len(proc.child_cases(child, "episode")) == 3
+    # become missing, it is the third missing episode: counted once, one meeting
     assert len(proc.child_cases(child, "stage_one")) == 1
     proc.session.rollback()
     segments = proc.session.scalars(select(EpisodeSegment).where(

@@ -32,13 +32,14 @@ def test_r1_r3_r4_carer_finds_child_and_reports(client, world, session):
     session.rollback()
     episode = session.query(Episode).order_by(Episode.id.desc()).first()
     assert episode.category == "M" and episode.report["photo_consent"] is True
-    # R4: whether a photo is held and the child's consent are required answers, recorded
-    assert episode.report["photo_available"] is True
-    assert episode.report["photo_consent_child"] == "not_possible"
-    for unanswered in ("photo_available", "photo_consent_child"):
+    # R4: whether a photo is held and the child's consent are required answers
+    assert "Has the child agreed to a photo being used?" in form
+    for unanswered, message in (("photo_available", "Select yes or no"),
+                                ("photo_consent_child", "asking the child was not possible")):
         data = {k: v for k, v in REPORT.items() if k != unanswered}
         refused = client.post(f"/report/children/{world.child.id}", data=data)
         assert refused.status_code == 400
+        assert message in refused.get_data(as_text=True)
     assert episode.last_seen_at.isoformat() == "2026-03-02T08:30:00+00:00"  # GMT
     assert episode.police_org_id == world.police_org.id or episode.police_org_id is None
     case = session.query(Case).filter_by(episode_id=episode.id, process_id="episode").one()
