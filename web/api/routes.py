@@ -200,7 +200,8 @@ def report_found(episode_id: int):
               {"name": "scope", "in": "query", "schema": {"enum": ["mine", "team"]}},
               {"name": "page", "in": "query",
                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}},
-              {"name": "after", "in": "query", "schema": {"type": "string", "maxLength": 40},
+              {"name": "after", "in": "query", "schema": {
+                  "type": "string", "pattern": "^(n|-?[0-9]{1,16})\\.[0-9]{1,10}$"},
                "description": "The `next_after` of the previous page: the page starts "
                               "after that item (faster than a page number deep down)"}],
           response={"type": "object", "properties": {
