@@ -18,9 +18,21 @@ the episodes already recorded (`rebuild`).
 
 from __future__ import annotations
 
+import functools
 from itertools import chain
 
-from sqlalchemy import and_, case, delete, exists, func, insert, inspect, or_, select
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from . import sql_time
@@ -127,20 +139,31 @@ COLUMNS = ("episode_id", "child_id", "responsible_org_id", "category", "last_see
 def refresh(connection, episode_ids=(), child_ids=(), case_ids=()) -> None:
     """Rewrite the facts of these episodes, of every episode of these children, and of the
     episodes of these cases. `connection` is a Connection or a Session."""
-    conditions = []
-    if episode_ids:
-        conditions.append(Episode.id.in_(sorted(episode_ids)))
-    if child_ids:
-        conditions.append(Episode.child_id.in_(sorted(child_ids)))
-    if case_ids:
-        conditions.append(Episode.id.in_(select(Case.episode_id).where(
-            Case.id.in_(sorted(case_ids)))))
-    if not conditions:
+    if not (episode_ids or child_ids or case_ids):
         return
+    remove, add = _refresh_statements(bool(episode_ids), bool(child_ids), bool(case_ids))
+    ids = {"episode_ids": sorted(episode_ids), "child_ids": sorted(child_ids),
+           "case_ids": sorted(case_ids)}
+    connection.execute(remove, ids)
+    connection.execute(add, ids)
+
+
+@functools.cache
+def _refresh_statements(by_episode: bool, by_child: bool, by_case: bool):
+    """The DELETE and the INSERT ... SELECT of `refresh`, built once per combination of the
+    kinds of id it is given: building the select is most of a refresh's cost (issue 16),
+    and a built statement with bound lists reuses SQLAlchemy's compiled form."""
+    conditions = []
+    if by_episode:
+        conditions.append(Episode.id.in_(bindparam("episode_ids", expanding=True)))
+    if by_child:
+        conditions.append(Episode.child_id.in_(bindparam("child_ids", expanding=True)))
+    if by_case:
+        conditions.append(Episode.id.in_(select(Case.episode_id).where(
+            Case.id.in_(bindparam("case_ids", expanding=True)))))
     where = or_(*conditions)
-    connection.execute(delete(EpisodeFact).where(
-        EpisodeFact.episode_id.in_(select(Episode.id).where(where))))
-    connection.execute(insert(EpisodeFact).from_select(COLUMNS, facts_select(where)))
+    return (delete(EpisodeFact).where(EpisodeFact.episode_id.in_(select(Episode.id).where(where))),
+            insert(EpisodeFact).from_select(COLUMNS, facts_select(where)))
 
 
 def rebuild(connection) -> None:

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from . import assignment, clock, deadline_words
+from . import assignment, clock, deadline_words, store
 from .models import Episode, RiskAssessment, Timer, WorkItem
 from .notifications import outbox, reminders
 
@@ -25,19 +25,22 @@ ESCALATION_FORM = "escalation"
 
 
 def sync(session, case, workflow, actor) -> None:
-    timers = _waiting_timers(workflow)
+    # One walk of the task tree for both (the walk is most of the cost), in its order.
+    live = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+    waiting = [task for task in live if task.state == TaskState.WAITING]
+    timers = _waiting_timers(waiting)
     _sync_timers(session, case, timers)
-    ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+    ready = [task for task in live if task.state == TaskState.READY and task.task_spec.manual]
     _sync_work_items(session, case, ready)
-    case.stage = _stage(workflow, ready)
+    case.stage = _stage(workflow, ready, waiting)
     if case.episode_id is not None:
         _sync_episode(session, case, workflow, actor)
 
 
-def _waiting_timers(workflow) -> dict[str, tuple]:
-    """{timer task id: (task, due, bounded task id)} for every timer the case waits on."""
+def _waiting_timers(waiting) -> dict[str, tuple]:
+    """{timer task id: (task, due, bounded task id)} for every timer of the waiting tasks."""
     found = {}
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in waiting:
         definition = getattr(task.task_spec, "event_definition", None)
         # An event-based gateway waits on several events at once (a week passing, or the
         # child being found): its timer counts too.
@@ -226,11 +229,11 @@ def _direct_assignee(session, case, lane) -> int | None:
     return assignment.direct_assignee(session, case, assignment.role_for_lane(lane))
 
 
-def _stage(workflow, ready) -> str | None:
+def _stage(workflow, ready, waiting) -> str | None:
     """The diagram (process) the case's current work is in, deepest first."""
     if workflow.completed:
         return "closed"
-    tasks = ready or workflow.get_tasks(state=TaskState.WAITING)
+    tasks = ready or waiting
     if not tasks:
         return None
     deepest = max(tasks, key=lambda t: t.workflow.depth)
@@ -279,7 +282,7 @@ def _found_words(found: dict) -> str | None:
 def _latest_facts(workflow, keys) -> dict[str, tuple]:
     """{key: (value, data)} from the most recently completed task that holds each key."""
     best: dict[str, tuple] = {}
-    for task in workflow.get_tasks(state=TaskState.ANY_MASK):
+    for task in store.every_task(workflow):
         if task.state != TaskState.COMPLETED:
             continue
         for key in keys:

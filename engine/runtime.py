@@ -117,7 +117,9 @@ def refresh_facts(session, case: Case, workflow: BpmnWorkflow) -> dict:
     fresh = child_record.facts(session, child, episode)
     if episode is not None:
         fresh.update(episodes.episode_facts(episode))
-    for task in workflow.get_tasks(state=TaskState.NOT_FINISHED_MASK):
+    for task in store.every_task(workflow):
+        if not task.state & TaskState.NOT_FINISHED_MASK:
+            continue
         if task.state == TaskState.WAITING and task.parent is not None \
                 and task.parent.state == TaskState.COMPLETED and task.parent.data:
             # A waiting timer or message merges its parent's data in again when it fires
