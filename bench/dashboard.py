@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -151,7 +151,10 @@ def seed(url) -> int:
                             (WorkItem, items)):
             for start in range(0, len(rows), 10_000):
                 session.execute(insert(table), rows[start:start + 10_000])
-        # Bulk rows bypass the session's flush, so their facts are written here.
+        # Bulk rows bypass the session's flush, so their facts are written here, once the
+        # planner has counted them (without statistics it joins 100,000 episodes by loops).
+        if engine.dialect.name == "postgresql":
+            session.execute(text("ANALYZE"))
         episode_facts.rebuild(session)
         org_id = org.id
     if engine.dialect.name == "postgresql":

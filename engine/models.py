@@ -560,6 +560,10 @@ Index("ix_work_item_clock_due", WorkItem.clock, WorkItem.due_at)
 # The dashboard's period filters (issue 13's migration 0012).
 Index("ix_episode_last_seen_child", Episode.last_seen_at, Episode.child_id)
 Index("ix_episode_found_child", Episode.found_at, Episode.child_id)
+# The open episodes (migration 0016): "missing now" and the data-quality counts read them,
+# a handful among a council's years of closed ones.
+Index("ix_episode_open", Episode.last_seen_at, Episode.child_id,
+      postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'"))
 Index("ix_timer_clock_due", Timer.clock, Timer.due_at)
 
 # --- issue 14: accounts, sign-in, the audit trail's checkpoint ---

@@ -5,8 +5,10 @@ transaction, and equal a rebuild from scratch (what migration 0014 fills the tab
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from engine import clock, episode_facts
 from engine.child_record import SavePeriod, SetFlags
@@ -79,3 +81,51 @@ def test_r45_a_purged_child_leaves_no_episode_facts(session, records, fake_clock
     run(session, PurgeChild(child.id, dt.date(2100, 1, 1)), SYSTEM)
     session.commit()
     assert _facts(session) == {}
+
+
+def _migration(name):
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_r45_migration_0014_backfill_fills_the_rows_the_engine_rebuild_does(
+        session, records, fake_clock):  # noqa: F811
+    """0014 carries its own frozen SQL; on the same record it must fill what the engine's
+    rebuild fills, so an old database upgraded today agrees with one kept since."""
+    now = fake_clock.now()
+    today = clock.london(now).date()
+    ours, other = records.org("wfc"), records.org("lcc")
+    dated = records.child(ours, placement="Flat home", flags={"ce_risk": True})
+    run(session, SavePeriod(dated.id, "legal_status", {
+        "legal_status": "interim_care_order", "starts_on": today - dt.timedelta(days=400),
+        "ends_on": today - dt.timedelta(days=30)}), SYSTEM)
+    run(session, SavePeriod(dated.id, "legal_status", {
+        "legal_status": "care_order", "starts_on": today - dt.timedelta(days=30)}), SYSTEM)
+    run(session, SavePeriod(dated.id, "placement", {
+        "address": "Brook House", "starts_on": today - dt.timedelta(days=400),
+        "placement_type": "K3", "local_authority_id": other.id}), SYSTEM)
+    session.commit()
+    flat = records.child(ours, placement=None, legal_status="not_in_care", flags={})
+    hosted = records.child(other, placement="Hill Farm", host_org_id=ours.id)
+    for days, child in ((200, dated), (10, dated), (5, flat), (3, hosted)):
+        seen = now - dt.timedelta(days=days)
+        episode = records.episode(child, "A" if child is flat else "M", seen,
+                                  seen + dt.timedelta(hours=days), found_where="Kendal",
+                                  risk_grade="medium")
+        records.work(episode, "rhi", completed=seen + dt.timedelta(days=2),
+                     data={"rhi_offered": days > 5, "rhi_outcome": "declined"})
+    records.episode(hosted, "M", now - dt.timedelta(hours=6))  # still missing
+    with session.begin():
+        episode_facts.rebuild(session)
+    rebuilt = _facts(session)
+    assert len(rebuilt) == 5
+
+    with session.begin():
+        session.execute(delete(EpisodeFact))
+        connection = session.connection()
+        backfill = _migration("0014_dash13_episode_facts").BACKFILL
+        connection.exec_driver_sql(backfill[connection.dialect.name])
+    assert _facts(session) == rebuilt
