@@ -154,6 +154,26 @@ def visible_children(who):
     return select(Child.id).where(or_(*_child_conditions(who), Child.id.in_(through_cases)))
 
 
+def work_item_for(session, who, item_id: int, *, with_case: bool = False):
+    """The work item if the subject may see it (it is assigned to them, or its case is
+    visible), else None, in one statement. `with_case` loads its case with the state, the
+    child and the episode in that statement too: completing the item needs them all."""
+    from sqlalchemy.orm import joinedload, undefer
+
+    from .models import WorkItem
+
+    visible = visible_cases(who).where(Case.id == WorkItem.case_id).exists()
+    query = select(WorkItem, visible).where(WorkItem.id == item_id)
+    if with_case:
+        query = query.options(joinedload(WorkItem.case).options(
+            undefer(Case.state), joinedload(Case.child), joinedload(Case.episode)))
+    row = session.execute(query).first()
+    if row is None:
+        return None
+    item, seen = row
+    return item if seen or item.assignee_id == subject(who).user_id else None
+
+
 def can_see_case(session, who, case_id: int) -> bool:
     return session.scalar(visible_cases(who).where(Case.id == case_id)) is not None
 

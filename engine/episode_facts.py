@@ -31,7 +31,9 @@ from sqlalchemy import (
     inspect,
     or_,
     select,
+    true,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from . import sql_time
@@ -149,21 +151,23 @@ COLUMNS = ("episode_id", "child_id", "responsible_org_id", "category", "last_see
 
 def refresh(connection, episode_ids=(), child_ids=(), case_ids=()) -> None:
     """Rewrite the facts of these episodes, of every episode of these children, and of the
-    episodes of these cases. `connection` is a Connection or a Session."""
+    episodes of these cases, in one statement. `connection` is a Connection."""
     if not (episode_ids or child_ids or case_ids):
         return
-    remove, add = _refresh_statements(bool(episode_ids), bool(child_ids), bool(case_ids))
-    ids = {"episode_ids": sorted(episode_ids), "child_ids": sorted(child_ids),
-           "case_ids": sorted(case_ids)}
-    connection.execute(remove, ids)
-    connection.execute(add, ids)
+    statement = _refresh_statement(connection.dialect.name, bool(episode_ids),
+                                   bool(child_ids), bool(case_ids))
+    connection.execute(statement, {"episode_ids": sorted(episode_ids),
+                                   "child_ids": sorted(child_ids),
+                                   "case_ids": sorted(case_ids)})
 
 
 @functools.cache
-def _refresh_statements(by_episode: bool, by_child: bool, by_case: bool):
-    """The DELETE and the INSERT ... SELECT of `refresh`, built once per combination of the
-    kinds of id it is given: building the select is most of a refresh's cost (issue 16),
-    and a built statement with bound lists reuses SQLAlchemy's compiled form."""
+def _refresh_statement(dialect: str, by_episode: bool, by_child: bool, by_case: bool):
+    """The INSERT ... SELECT ... ON CONFLICT DO UPDATE of `refresh`, built once per
+    dialect and combination of the kinds of id it is given: building the select is most
+    of a refresh's cost (issue 16), and a built statement with bound lists reuses
+    SQLAlchemy's compiled form. Every episode has a facts row (its child is never
+    missing), so writing over the row in place needs no DELETE first."""
     conditions = []
     if by_episode:
         conditions.append(Episode.id.in_(bindparam("episode_ids", expanding=True)))
@@ -172,9 +176,14 @@ def _refresh_statements(by_episode: bool, by_child: bool, by_case: bool):
     if by_case:
         conditions.append(Episode.id.in_(select(Case.episode_id).where(
             Case.id.in_(bindparam("case_ids", expanding=True)))))
-    where = or_(*conditions)
-    return (delete(EpisodeFact).where(EpisodeFact.episode_id.in_(select(Episode.id).where(where))),
-            insert(EpisodeFact).from_select(COLUMNS, facts_select(where)))
+    # SQLite reads "ON CONFLICT" after a join's ON as part of the join unless the select
+    # ends in a WHERE of its own.
+    rows = facts_select(or_(*conditions)).where(true())
+    upsert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(EpisodeFact)
+    upsert = upsert.from_select(COLUMNS, rows)
+    return upsert.on_conflict_do_update(
+        index_elements=[EpisodeFact.episode_id],
+        set_={name: upsert.excluded[name] for name in COLUMNS if name != "episode_id"})
 
 
 def rebuild(connection) -> None:

@@ -88,8 +88,10 @@ def _history(session) -> None:
     template = session.scalar(select(Case).where(Case.process_id == "episode",
                                                  Case.status == "completed").limit(1))
     session.rollback()
-    if template is not None:
-        demo_history.load(session, template)
+    if template is None:
+        # the history's cases share a finished case's state so that their pages open
+        raise RuntimeError("the demo's closed episode did not finish: no history loaded")
+    demo_history.load(session, template)
 
 
 def _organisations(session) -> dict[str, Organisation]:
@@ -243,6 +245,10 @@ def _finish(session, episode_id) -> None:
         if item is None:
             return
         example = forms.load(item.form_key).get("example", {}) if item.form_key else {}
+        if item.form_key == "escalation":
+            # the example chases the late work, which waits a day for another check (R36):
+            # here the work was done late, so the episode closes today
+            example = {**example, "escalation_action": "done_late"}
         run(session, CompleteWorkItem(item.id, example), SYSTEM)
 
 

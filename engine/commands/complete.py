@@ -42,8 +42,8 @@ class CompleteWorkItem:
         item.completed_by_id = ctx.actor.user_id
         item.completed_by = ctx.actor.name
         item.data = data
-        # Drafts of a completed item would only mislead.
-        ctx.session.execute(delete(Draft).where(Draft.work_item_id == item.id))
+        if item.drafted:  # drafts of a completed item would only mislead
+            ctx.session.execute(delete(Draft).where(Draft.work_item_id == item.id))
         # Flags on the child's record, meetings chosen, recounts (R13, R25, R27, R29).
         task_actions.after_completion(ctx, case, workflow, task)
         runtime.save_case(ctx.session, case, workflow, ctx.actor, "work_item.completed",

@@ -28,6 +28,7 @@ class SaveDraft:
         if draft is None:
             draft = Draft(work_item_id=item.id, user_id=ctx.actor.user_id)
             ctx.session.add(draft)
+        item.drafted = True
         draft.data = dict(self.values)
         draft.saved_at = ctx.now
         audit.record(ctx.session, ctx.actor, "work_item.draft_saved", "work_item", item.id,

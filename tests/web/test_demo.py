@@ -3,6 +3,8 @@ demo episode from report to the return home interview, all through the pages."""
 
 import re
 
+from sqlalchemy import func, select
+
 from engine import forms
 from engine.models import Child, Episode, WorkItem
 from web import demo, formfields
@@ -121,3 +123,19 @@ def test_r11_readme_gus_reported_by_the_police_notifies_the_host_authority(
     names = {(i.role, i.name) for i in open_items(session, case_id=case_id)}
     assert any(role == "social_worker" and "host authority" in name for role, name in names)
     assert not any("Philomena" in name or "Flag the child" in name for _, name in names)
+
+
+def test_r45_r46_demo_has_a_year_of_closed_episodes_for_the_dashboard_and_the_return(
+        client, session, published):
+    """`make run`'s demo: the closed episode finishes and the history loads, so the
+    dashboard's monthly trend and the DfE return show figures across the year."""
+    from engine.models import Case, EpisodeFact
+
+    assert demo.load(session)
+    closed = session.scalar(select(func.count()).select_from(Case).where(
+        Case.process_id == "episode", Case.status == "completed"))
+    months = set(session.scalars(select(EpisodeFact.month)))
+    episodes = session.scalar(select(func.count()).select_from(Episode))
+    session.rollback()
+    assert closed > 1 and episodes >= 50
+    assert len(months) >= 12

@@ -6,6 +6,7 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from engine import clock
+from engine.access import work_item_for
 from engine.commands import ClaimWorkItem, CompleteWorkItem, ReportEpisode, ReportFound
 from engine.commands.access_audit import RecordLocationView
 from engine.commands.deliver_message import FOUND_BY, FOUND_WHERE
@@ -119,11 +120,9 @@ def _body() -> dict:
     return body
 
 
-def _item(item_id: int) -> WorkItem:
-    session = get_session()
-    item = session.get(WorkItem, item_id)
-    if item is None or (item.assignee_id != g.api_user.id
-                        and not can_see_case(session, g.api_user, item.case_id)):
+def _item(item_id: int, *, with_case: bool = False) -> WorkItem:
+    item = work_item_for(get_session(), g.api_user, item_id, with_case=with_case)
+    if item is None:
         raise NotFound(f"there is no work item {item_id} you can see")
     return item
 
@@ -245,7 +244,7 @@ def complete_work_item(item_id: int):
     body = _body()
     if not isinstance(body.get("data"), dict):
         raise InvalidInput("data is missing", {"data": ["Give the form's data as an object"]})
-    item = _item(item_id)
+    item = _item(item_id, with_case=True)
     done = run(get_session(), CompleteWorkItem(item.id, body["data"],
                                                body.get("expected_revision")), _actor())
     return jsonify(_item_json(done))

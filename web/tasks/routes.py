@@ -8,7 +8,7 @@ from flask import session as browser_session
 from flask_login import current_user
 
 from engine import assignment
-from engine.access import REASSIGN_ROLES
+from engine.access import REASSIGN_ROLES, work_item_for
 from engine.commands import (
     ClaimWorkItem,
     CompleteWorkItem,
@@ -22,17 +22,16 @@ from engine.executor import run
 from engine.models import User, WorkItem
 
 from .. import formfields
-from ..access import actor, can_see_case, record_view, refused, role_required
+from ..access import actor, record_view, refused, role_required
 from ..children.record import location_shown
 from ..database import get_session
 from . import bp
 from .next_steps import after_completion
 
 
-def _item_or_404(session, item_id: int) -> WorkItem:
-    item = session.get(WorkItem, item_id)
-    if item is None or (item.assignee_id != current_user.id
-                        and not can_see_case(session, current_user, item.case_id)):
+def _item_or_404(session, item_id: int, *, with_case: bool = False) -> WorkItem:
+    item = work_item_for(session, current_user, item_id, with_case=with_case)
+    if item is None:
         refused("work_item")
         abort(404)
     return item
@@ -85,7 +84,7 @@ def _render(item: WorkItem, *, values: dict, errors: dict | None = None, status:
 @role_required()
 def submit(item_id: int):
     session = get_session()
-    item = _item_or_404(session, item_id)
+    item = _item_or_404(session, item_id, with_case=True)
     values = formfields.values_from(item.form_key, request.form) if item.form_key else {}
     action = request.form.get("action", "complete")
     try:
