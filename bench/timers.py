@@ -184,14 +184,18 @@ def audit_lock(engine, sessions, child_id):
     timing = {"tx": [], "wait": [], "hold": []}
     marks = {}
 
+    # The audit chain's lock: its head row read FOR UPDATE (engine/audit.py).
+    def takes_lock(statement):
+        return "FROM audit_head" in statement and "FOR UPDATE" in statement
+
     @event.listens_for(engine, "before_cursor_execute")
     def before(conn, cursor, statement, *args):
-        if "pg_advisory_xact_lock" in statement:
+        if takes_lock(statement):
             marks["asked"] = time.perf_counter()
 
     @event.listens_for(engine, "after_cursor_execute")
     def after(conn, cursor, statement, *args):
-        if "pg_advisory_xact_lock" in statement:
+        if takes_lock(statement):
             marks["got"] = time.perf_counter()
 
     @event.listens_for(engine, "begin")
