@@ -33,10 +33,13 @@ done
 kill -0 "$SERVER" 2>/dev/null || { echo "fuzz: the server did not start"; cat "$WORK/server.log"; exit 1; }
 
 status=0
+# One worker: with two, hypothesis inside schemathesis parses source from both threads at
+# once, and CPython 3.11's ast.parse then fails spuriously in the tool itself ("AST
+# constructor recursion depth mismatch", python/cpython#106905), not in the API.
 $BIN/schemathesis --config-file tools/schemathesis.toml run \
   "http://127.0.0.1:$PORT/api/v1/openapi.json" \
   --header "Authorization: Bearer $KEY" \
-  --seed "$SEED" --max-time "$BUDGET" --workers 2 \
+  --seed "$SEED" --max-time "$BUDGET" --workers 1 \
   --checks all --exclude-checks ignored_auth \
   --request-timeout 20 \
   --report ndjson --report-dir "$WORK/report" \
