@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from engine import clock, db, episodes, forms, migrate, specs  # noqa: E402
-from engine.commands import PublishProcesses, ReportEpisode  # noqa: E402
+from engine.commands import PublishProcesses, ReportEpisode, ReportFound  # noqa: E402
 from engine.executor import SYSTEM, Context, run  # noqa: E402
 from engine.models import Child, Episode, Organisation  # noqa: E402
 
@@ -64,8 +64,12 @@ def main():
                         "reported_at": now.isoformat(),
                         "checks_deadline": (now + dt.timedelta(hours=1)).isoformat()}
                 started = time.perf_counter()
-                run(session, ReportEpisode(child_id, data), SYSTEM)
+                episode = run(session, ReportEpisode(child_id, data), SYSTEM)
                 record.append(time.perf_counter() - started)
+                # found again before the next one: a child has one open episode at a time
+                fake.advance(hours=2)
+                run(session, ReportFound(episode.id, fake.now(), "home", "parent_or_carer"),
+                    SYSTEM)
             count = []
             session.rollback()
             child = session.get(Child, child_id)
