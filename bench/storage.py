@@ -38,6 +38,7 @@ from engine.commands import (  # noqa: E402
 from engine.commands.fire_timers import due_case_ids  # noqa: E402
 from engine.executor import SYSTEM, run  # noqa: E402
 from engine.models import Case, Child, Organisation, WorkItem  # noqa: E402
+from web.demo import closing_answers  # noqa: E402
 
 EPISODES = int(os.environ.get("BENCH_EPISODES", "40"))
 TARGET_KB = 8
@@ -130,11 +131,7 @@ def _close_one(session, fake, n: int) -> int | None:
             for case_id in due:
                 run(session, FireTimers(case_id), SYSTEM)
             continue
-        example = forms.load(item.form_key).get("example", {}) if item.form_key else {}
-        if item.form_key == "escalation":
-            # the example chases the late work, which is checked again a day later for
-            # ever (R36): here it was done late, so the episode can close
-            example = {**example, "escalation_action": "done_late"}
+        example = closing_answers(item.form_key)
         session.rollback()
         run(session, CompleteWorkItem(item.id, example), SYSTEM)
     session.rollback()

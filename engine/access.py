@@ -18,10 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, undefer
 
 from .assignment import ROLES
-from .models import Case, Child, Episode, Organisation, Placement, User
+from .models import Case, Child, Episode, Organisation, Placement, User, WorkItem
 
 # --- the role sets (every `role_required`, command check and menu reads these) ---
 
@@ -158,10 +158,6 @@ def work_item_for(session, who, item_id: int, *, with_case: bool = False):
     """The work item if the subject may see it (it is assigned to them, or its case is
     visible), else None, in one statement. `with_case` loads its case with the state, the
     child and the episode in that statement too: completing the item needs them all."""
-    from sqlalchemy.orm import joinedload, undefer
-
-    from .models import WorkItem
-
     visible = visible_cases(who).where(Case.id == WorkItem.case_id).exists()
     query = select(WorkItem, visible).where(WorkItem.id == item_id)
     if with_case:

@@ -168,7 +168,8 @@ class Visible:
     def __init__(self, ids, dialect: str):
         self.ids = list(ids)
         self.dialect = dialect
-        self._array = "{" + ",".join(str(int(i)) for i in self.ids) + "}"
+        if dialect == "postgresql":
+            self._array = "{" + ",".join(str(int(i)) for i in self.ids) + "}"
 
     def clause(self, column):
         if self.dialect == "postgresql":
@@ -189,14 +190,20 @@ def _among(column, visible):
 
 # --- statutory deadlines ----------------------------------------------------------------
 
+def _outcomes(now) -> dict:
+    """{outcome: condition} of a deadline's work item, one true at most; "cancelled" is
+    every other item (work no longer needed)."""
+    done, still_open = WorkItem.state == "completed", WorkItem.state == "open"
+    due, completed = WorkItem.due_at, WorkItem.completed_at
+    return {"met": and_(done, completed <= due),
+            "late": and_(done, or_(completed.is_(None), due.is_(None), completed > due)),
+            "missed": and_(still_open, due < now),
+            "open": and_(still_open, or_(due.is_(None), due >= now))}
+
+
 def _outcome(now):
-    done = WorkItem.state == "completed"
-    return case(
-        (and_(done, WorkItem.completed_at <= WorkItem.due_at), "met"),
-        (done, "late"),
-        (and_(WorkItem.state == "open", WorkItem.due_at < now), "missed"),
-        (WorkItem.state == "open", "open"),
-        else_="cancelled")
+    return case(*[(condition, key) for key, condition in _outcomes(now).items()],
+                else_="cancelled")
 
 
 def _deadline_filter(query, filters: Filters, visible, now):
@@ -227,25 +234,20 @@ def deadline_counts(session, filters: Filters, visible, now=None) -> list[tuple]
     estimates a group for every distinct due time in that CASE, so it would hash every row
     of the year (a year of 160,000 deadlines: 210 ms against 120 ms)."""
     now = now or clock.now()
-    done, still_open = WorkItem.state == "completed", WorkItem.state == "open"
+    outcomes = _outcomes(now)
     query = _deadline_filter(
         select(WorkItem.clock, WorkItem.role, Organisation.name, func.count(),
-               func.count().filter(done),
-               func.count().filter(and_(done, WorkItem.completed_at <= WorkItem.due_at)),
-               func.count().filter(still_open),
-               func.count().filter(and_(still_open, WorkItem.due_at < now)))
+               *[func.count().filter(condition) for condition in outcomes.values()])
         .join(Case, Case.id == WorkItem.case_id)
         .join(Child, Child.id == Case.child_id)
         .join(Organisation, Organisation.id == Child.responsible_org_id),
         filters, visible, now)
     counts = []
-    for clock_name, team, org, total, completed, met, unfinished, missed in session.execute(
+    for clock_name, team, org, total, *each in session.execute(
             query.group_by(WorkItem.clock, WorkItem.role, Organisation.name)):
-        for outcome, n in (("met", met), ("late", completed - met), ("missed", missed),
-                           ("open", unfinished - missed),
-                           ("cancelled", total - completed - unfinished)):
-            if n:
-                counts.append((clock_name, team, org, outcome, n))
+        found = dict(zip(outcomes, each, strict=True))
+        found["cancelled"] = total - sum(each)
+        counts += [(clock_name, team, org, outcome, n) for outcome, n in found.items() if n]
     return counts
 
 
