@@ -64,3 +64,53 @@ def test_older_format_is_migrated(monkeypatch):
     monkeypatch.setattr(store, "MIGRATIONS",
                         {0: lambda p: {**p, "format": 1, "state": {"moved": True}}})
     assert store.migrate({"format": 0, "spiff": "1.5", "state": {}})["state"] == {"moved": True}
+
+
+def stock_dumps(workflow):
+    """The state as SpiffWorkflow's own task converter writes it (what cases saved before
+    the compact one hold)."""
+    from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+    from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+    config = dict(SPIFF_CONFIG)
+    config[BpmnWorkflow] = store.StateOnlyWorkflowConverter
+    state = BpmnWorkflowSerializer.configure(config).convert(workflow)
+    return json.dumps({"format": store.FORMAT, "spiff": store.SPIFF_FORMAT, "state": state})
+
+
+def test_tasks_still_to_come_are_written_without_their_parents_facts(simple_spec, fake_clock):
+    workflow = BpmnWorkflow(simple_spec.spec, simple_spec.embedded,
+                            script_engine=scripting.make_script_engine())
+    workflow.task_tree.data.update({"reported_at": fake_clock.now().isoformat(),
+                                    "child_age": 14, "flags": {"uasc": False}})
+    workflow.do_engine_steps()
+    to_come = [t for t in workflow.get_tasks(state=TaskState.PREDICTED_MASK) if not t.data]
+    assert to_come, "the diagram has tasks still to come under tasks with data"
+
+    tasks = json.loads(store.dumps(workflow))["state"]["tasks"]
+    for task in to_come:
+        written = tasks[str(task.id)]
+        assert written["delta"] == {} and written["data"] == {}
+    # SpiffWorkflow's own converter lists every fact of the parent as deleted there.
+    stock = json.loads(stock_dumps(workflow))["state"]["tasks"]
+    assert any("child_age" in stock[str(t.id)]["delta"].get("deletions", ())
+               for t in to_come)
+
+
+def test_state_saved_by_spiffworkflows_own_converter_loads_the_same(simple_spec, fake_clock):
+    workflow = BpmnWorkflow(simple_spec.spec, simple_spec.embedded,
+                            script_engine=scripting.make_script_engine())
+    workflow.task_tree.data.update({"reported_at": fake_clock.now().isoformat(),
+                                    "notes": ["a"], "flags": {"uasc": False}})
+    workflow.do_engine_steps()
+    task = workflow.get_next_task(state=TaskState.READY, manual=True)
+    task.data.update({"note": "x"})
+    del task.data["notes"]  # a deletion, written as one in the delta
+    old = store.loads(stock_dumps(workflow), simple_spec.spec, simple_spec.embedded)
+    new = store.loads(store.dumps(workflow), simple_spec.spec, simple_spec.embedded)
+    assert snapshot(old) == snapshot(new) == snapshot(workflow)
+    # A copied list or dict is the task's own, as SpiffWorkflow's copy makes it.
+    copied = [t for t in new.get_tasks(state=TaskState.ANY_MASK)
+              if t.parent is not None and "flags" in t.data and "flags" in t.parent.data]
+    assert copied
+    assert all(t.data["flags"] is not t.parent.data["flags"] for t in copied)
