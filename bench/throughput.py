@@ -1,6 +1,6 @@
 """Completions per second on PostgreSQL: gunicorn workers, concurrent clients, real HTTP.
 
-Seeds BENCH_ITEMS reported episodes (each with its "Grade the risk" item) in the
+Seeds BENCH_ITEMS (1,200) reported episodes (each with its "Grade the risk" item) in the
 PostgreSQL database BENCH_DATABASE_URL (its schema is dropped first: never point it at
 real data), starts `gunicorn --workers BENCH_WORKERS "web:create_app()"` on loopback,
 then BENCH_CLIENTS threads complete the items through the JSON API for BENCH_SECONDS (or
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from engine import clock, db, forms  # noqa: E402
 
-ITEMS = int(os.environ.get("BENCH_ITEMS", "3000"))
+ITEMS = int(os.environ.get("BENCH_ITEMS", "1200"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
@@ -46,10 +46,11 @@ def main():
     clock.install()
     pgdb.fresh(url)
     sessions = db.make_session_factory(db.make_engine(url))
+    print(f"throughput: seeding {ITEMS} reported episodes (about 0.15 s each)", flush=True)
     started = time.perf_counter()
     with sessions() as session:
         key, _, items = http_complete.seed(session, ITEMS)
-    print(f"seeded {len(items)} episodes in {time.perf_counter() - started:.0f} s")
+    print(f"seeded {len(items)} episodes in {time.perf_counter() - started:.0f} s", flush=True)
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + "x" * 40,
                SAFEGUARD_ENV="development")
