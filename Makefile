@@ -76,6 +76,7 @@ bench: install
 	$(BIN)/python bench/http_complete.py
 	BENCH_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/throughput.py
 	BENCH_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/inbox.py
+	BENCH_DATABASE_URL=$(BENCH_PG) BENCH_OPEN=100000 BENCH_RUNS=100 $(BIN)/python bench/inbox.py
 	BENCH_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/timers.py
 	BENCH_DATABASE_URL=$(BENCH_PG) $(BIN)/python bench/storage.py
 	$(BIN)/python bench/record_episode.py
