@@ -83,9 +83,12 @@ def partnership_rows(session) -> list[tuple[int, str]]:
 def clear() -> None:
     """Forget everything: after a database is emptied or restored under this process (ids
     are then used again), as the tests do between tests."""
+    from . import workflow_cache
+
     with _lock:
         _versions.clear()
         _timed.clear()
+    workflow_cache.clear()
 
 
 @event.listens_for(Session, "after_flush")

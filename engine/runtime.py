@@ -14,7 +14,17 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
-from . import audit, caches, calendar, clock, projections, scripting, specs, store
+from . import (
+    audit,
+    caches,
+    calendar,
+    clock,
+    projections,
+    scripting,
+    specs,
+    store,
+    workflow_cache,
+)
 from .errors import CaseFailed, Conflict, NotFound
 from .models import Case, ProcessVersion
 
@@ -95,8 +105,11 @@ def load_case(session, case_id: int, *, expected_revision: int | None = None):
                        f"(revision {case.revision}, not {expected_revision})")
     if store.archived(case.state) is not None:
         raise Conflict(f"case {case_id} has finished: nothing more can happen in it")
-    spec, subprocess_specs = _specs_for(session, case.spec_versions, case.process_id)
-    workflow = store.loads(case.state, spec, subprocess_specs, script_engine(session))
+    engine = script_engine(session)
+    workflow = workflow_cache.take(case, engine)
+    if workflow is None:
+        spec, subprocess_specs = _specs_for(session, case.spec_versions, case.process_id)
+        workflow = store.loads(case.state, spec, subprocess_specs, engine)
     refresh_facts(session, case, workflow)
     return case, workflow
 
@@ -213,6 +226,8 @@ def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,
     session.flush()  # the revision check: a case someone else saved first raises here
     audit.record(session, actor, action, "case", case.id, case_id=case.id,
                  child_id=case.child_id, detail=detail)
+    if not workflow.completed:
+        workflow_cache.keep(session, case, workflow)
     if workflow.completed and case.episode_id is not None and case.process_id == EPISODE:
         end_side_cases(session, case, actor)
 
