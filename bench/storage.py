@@ -219,11 +219,15 @@ def _steady_growth(engine, session, fake, live_per_episode: float) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.exec_driver_sql("VACUUM")
     after = _table_sizes(session)
-    grown = sum(after.get(t, 0) - before.get(t, 0) for t in after) / max(len(closed), 1)
+    by_table = {t: (after.get(t, 0) - before.get(t, 0)) / max(len(closed), 1) for t in after}
+    grown = sum(by_table.values())
     print(f"  PostgreSQL table growth per closed episode, vacuumed as autovacuum would: "
           f"{grown / 1024:.1f} KB over {len(closed)} more episodes "
           f"({grown / max(live_per_episode, 1):.1f}x the episode's live rows of "
           f"{live_per_episode / 1024:.1f} KB; target: at most 2x)")
+    largest = sorted(((b, t) for t, b in by_table.items() if b > 0), reverse=True)[:5]
+    print("    of which, with their indexes and TOAST: " + ", ".join(
+        f"{t} {b / 1024:.1f} KB" for b, t in largest))
 
 
 def _tasks(state: str | None) -> int:

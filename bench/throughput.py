@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import os
 import queue
-import socket
-import subprocess  # noqa: S404 (gunicorn, fixed arguments)
 import sys
 import threading
 import time
@@ -43,6 +41,7 @@ def main():
         return
     import http_complete
     import pgdb
+    import served
 
     clock.install()
     pgdb.fresh(url)
@@ -52,20 +51,8 @@ def main():
     with sessions() as session:
         key, _, items = http_complete.seed(session, ITEMS)
     print(f"seeded {len(items)} episodes in {time.perf_counter() - started:.0f} s", flush=True)
-    port = _free_port()
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-" + "x" * 40,
-               SAFEGUARD_ENV="development")
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"),  # noqa: S603
-                               "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}",
-                               "--log-level", "warning", "web:create_app()"],
-                              cwd=ROOT, env=env)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(base)
+    with served.gunicorn(url, WORKERS) as base:
         done, errors, elapsed = _drive(base, key, items)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     rate = done / elapsed
     print(f"completions per second, PostgreSQL, gunicorn {WORKERS} workers, {CLIENTS} clients,"
           f" {elapsed:.0f} s: {rate:.0f}/s, {errors} errors (target: at least {TARGET}/s, "
@@ -101,22 +88,6 @@ def _drive(base, key, items):
     for thread in threads:
         thread.join()
     return counts["done"], counts["errors"], time.perf_counter() - start
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(base):
-    for _ in range(100):
-        try:
-            requests.get(f"{base}/sign-in", timeout=10)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
 
 
 if __name__ == "__main__":

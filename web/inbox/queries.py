@@ -102,9 +102,17 @@ def key_of(item: WorkItem) -> Key:
     return Key(item.due_at, item.id)
 
 
+def has_items(session, user: User, tab: str, filters: Filters, now: dt.datetime) -> bool:
+    """Whether the tab has any item: the first the index finds, not a count of them all
+    (a team's tab can hold thousands)."""
+    query = select(WorkItem.id).where(*_filtered(user, tab, filters, now))
+    if filters.stage:
+        query = query.join(Case, WorkItem.case_id == Case.id)
+    return session.execute(query.limit(1)).first() is not None
+
+
 def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
-                  now: dt.datetime, *, count_only: bool = False,
-                  after: Key | None = None) -> Page:
+                  now: dt.datetime, *, after: Key | None = None) -> Page:
     """One page of a tab, soonest due first (so overdue first) and items without a deadline
     last, with the tab's total and how many of them are overdue.
 
@@ -117,8 +125,6 @@ def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
     conditions = _filtered(user, tab, filters, now)
     total, dated_total, overdue = _counts(session, conditions, now,
                                           join_case=bool(filters.stage))
-    if count_only:
-        return Page([], total, overdue)
     if after is None and page > 1:
         after = _key_before(session, conditions, (page - 1) * PAGE_SIZE, dated_total,
                             join_case=bool(filters.stage))

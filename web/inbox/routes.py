@@ -13,6 +13,7 @@ from .queries import (
     PAGE_SIZE,
     Filters,
     Key,
+    has_items,
     key_of,
     overdue_counts,
     page_of_items,
@@ -60,8 +61,7 @@ def _tab_with_work(db, filters: Filters, now) -> str:
     """Land on My work when something is assigned to me, else on Team work when the team
     has something, else on My work."""
     for tab in ("mine", "team"):
-        total = page_of_items(db, current_user, tab, filters, 1, now, count_only=True).total
-        if total:
+        if has_items(db, current_user, tab, filters, now):
             return tab
     return "mine"
 
