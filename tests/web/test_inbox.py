@@ -160,3 +160,71 @@ def test_the_inbox_never_reads_case_state_and_joins_only_open_cases(app, client,
     assert not [s for s in reads if "case_record.state" in s]
     visibility = [s for s in reads if "FROM work_item" in s and "case_record.status IN" in s]
     assert visibility  # the team list's visibility is limited to running and error cases
+
+
+def test_counts_stop_at_the_limit_and_every_page_is_still_reachable(
+        client, world, session, fake_clock, monkeypatch):
+    """Issue 16: a team's tab is never counted past COUNT_LIMIT (a count of every open item
+    on each page made the inbox slower the more work there was); past it the page says
+    "more than", the API says `more`, and paging by link or by number still reaches every
+    item, dated and undated, in order."""
+    from engine.models import WorkItem as W
+    from web.inbox import queries, routes
+
+    for module in (queries, routes):
+        monkeypatch.setattr(module, "COUNT_LIMIT", 30)
+        monkeypatch.setattr(module, "PAGE_SIZE", 10)
+    base = open_items(session, role="police")[0]
+    now = fake_clock.now()
+    with session.begin():
+        for n in range(45):
+            due = None if n % 3 == 0 else now + dt.timedelta(hours=(n % 5) - 3)
+            session.add(W(case_id=base.case_id, task_id=f"many-{n}", process_id="report",
+                          element_id="x", name=f"Many {n}", role="police", due_at=due))
+    expected = [str(i.id) for i in sorted(
+        open_items(session, role="police"),
+        key=lambda i: (i.due_at is None, i.due_at or now, i.id))]
+    overdue = sum(1 for i in open_items(session, role="police")
+                  if i.due_at is not None and i.due_at < now)
+    assert len(expected) > 30 and 0 < overdue <= 30
+    sign_in(client, world.police.email)
+    html = client.get("/?tab=team").get_data(as_text=True)
+    assert "More than 30 items" in html
+    assert f"{overdue} items are overdue: 0 in My work and {overdue} in Team work" in html
+    by_number, page = [], 1
+    while True:
+        links = _task_links(client.get(f"/?tab=team&page={page}").get_data(as_text=True))
+        if not links:
+            break
+        by_number += links
+        page += 1
+    assert by_number == expected
+    seen, url = [], "/?tab=team"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += _task_links(html)
+        found = re.search(r'<a class="govuk-link govuk-pagination__link" href="([^"]+)" '
+                          r'rel="next"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+    assert seen == expected
+
+
+def test_the_api_says_more_when_the_count_stops(client, world, session, api_key,
+                                                 monkeypatch):
+    from engine.models import WorkItem as W
+    from web.api import routes as api_routes
+    from web.inbox import queries
+
+    base = open_items(session, role="police")[0]
+    with session.begin():
+        for n in range(8):
+            session.add(W(case_id=base.case_id, task_id=f"more-{n}", process_id="report",
+                          element_id="x", name=f"More {n}", role="police"))
+    held = len(open_items(session, role="police"))
+    headers = api_key(world.police_org, "police")
+    answer = client.get("/api/v1/work-items?scope=team", headers=headers).get_json()
+    assert (answer["total"], answer["more"]) == (held, False)
+    monkeypatch.setattr(queries, "COUNT_LIMIT", held - 1)
+    monkeypatch.setattr(api_routes, "COUNT_LIMIT", held - 1)
+    answer = client.get("/api/v1/work-items?scope=team", headers=headers).get_json()
+    assert (answer["total"], answer["more"]) == (held - 1, True)

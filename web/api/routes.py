@@ -34,7 +34,7 @@ from ..access import (
     visible_children,
 )
 from ..database import get_session
-from ..inbox.queries import PAGE_SIZE, Filters, Key, key_of, page_of_items
+from ..inbox.queries import COUNT_LIMIT, PAGE_SIZE, Filters, Key, key_of, page_of_items
 from ..inputs import MAX_ID, MAX_PAGE, page_number
 from . import bp, keys
 from .problems import problem
@@ -204,8 +204,13 @@ def report_found(episode_id: int):
                "description": "The `next_after` of the previous page: the page starts "
                               "after that item (faster than a page number deep down)"}],
           response={"type": "object", "properties": {
-              "items": {"type": "array", "items": WORK_ITEM}, "total": ID, "page": ID,
-              "page_size": ID, "next_after": {"type": ["string", "null"]}}})
+              "items": {"type": "array", "items": WORK_ITEM},
+              "total": {**ID, "description": f"How many items the list holds, counted up "
+                                             f"to {COUNT_LIMIT:,} (see `more`)"},
+              "more": {"type": "boolean",
+                       "description": f"True when the list holds more than {COUNT_LIMIT:,} "
+                                      "items: counting stops there"},
+              "page": ID, "page_size": ID, "next_after": {"type": ["string", "null"]}}})
 def list_work_items():
     scope = request.args.get("scope", "mine")
     if scope not in ("mine", "team"):
@@ -218,7 +223,8 @@ def list_work_items():
             "after": ["Give after as the next_after of the page before"]})
     rows, total, _ = page_of_items(get_session(), g.api_user, scope, Filters(), page,
                                    clock.now(), after=after)
-    return jsonify({"items": [_item_json(row[0]) for row in rows], "total": total,
+    return jsonify({"items": [_item_json(row[0]) for row in rows],
+                    "total": min(total, COUNT_LIMIT), "more": total > COUNT_LIMIT,
                     "page": page, "page_size": PAGE_SIZE,
                     "next_after": str(key_of(rows[-1][0])) if len(rows) == PAGE_SIZE
                     else None})

@@ -9,6 +9,7 @@ from ..database import get_session
 from ..inputs import page_number
 from . import bp
 from .queries import (
+    COUNT_LIMIT,
     DUE_STATES,
     PAGE_SIZE,
     Filters,
@@ -46,11 +47,14 @@ def index():
     # Completing a piece of work brings the person back to this list, as they left it.
     browser_session["inbox_url"] = request.full_path.rstrip("?")
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    if total > COUNT_LIMIT and len(rows) == PAGE_SIZE:
+        # Not counted to the end: there is at least a page after a full one.
+        pages = max(pages, page + 1)
     return render_template(
         "inbox/index.html", tab=tab, rows=rows, total=total, page=page, pages=pages,
         next_after=str(key_of(rows[-1][0])) if rows else None,
         filters=filters, roles=roles, stages=stages(db),
-        due_states=DUE_STATES,
+        due_states=DUE_STATES, count_limit=COUNT_LIMIT,
         # the tab just read counted its own overdue items, unless a filter narrowed it
         overdue=overdue_counts(db, current_user, now,
                                known={} if _narrowed(filters) else {tab: overdue}),
