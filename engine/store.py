@@ -18,6 +18,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import (
+    BpmnSubWorkflowConverter,
     BpmnWorkflowConverter,
     TaskConverter,
     WorkflowConverter,
@@ -26,6 +27,8 @@ from SpiffWorkflow.bpmn.serializer.migration.version_migration import (
     MIGRATIONS as SPIFF_MIGRATIONS,
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.task import Task
@@ -36,7 +39,19 @@ FORMAT = 1
 SPIFF_FORMAT = "1.5"
 
 
-class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+class _CachedIds:
+    """Task ids written and parsed through the caches below (SpiffWorkflow parses each
+    task id afresh as a mapping key, a root, a subprocess's parent: issue 16)."""
+
+    def mapping_to_dict(self, mapping, **kwargs):
+        return {_text(k): self.registry.convert(v, **kwargs) for k, v in mapping.items()}
+
+    def mapping_from_dict(self, mapping, key_class=None, **kwargs):
+        key = _uuid if key_class is UUID else key_class or (lambda k: k)
+        return {key(k): self.registry.restore(v, **kwargs) for k, v in mapping.items()}
+
+
+class StateOnlyWorkflowConverter(_CachedIds, BpmnWorkflowConverter):
     """Writes a workflow without its specs; restores it onto specs it is handed."""
 
     def to_dict(self, workflow):
@@ -48,11 +63,32 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
     def from_dict(self, dct, spec=None, subprocess_specs=None):
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
-        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
         self.set_default_attributes(workflow, dct)
         self.subprocesses_from_dict(dct["subprocesses"], workflow)
         workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
         return workflow
+
+    def subprocesses_from_dict(self, dct, workflow, top_workflow=None):
+        # SpiffWorkflow's own, with the ids looked up in the caches.
+        top_workflow = top_workflow or workflow
+        for task in workflow.tasks.values():
+            if isinstance(task.task_spec, SubWorkflowTask) and _text(task.id) in dct:
+                sp = self.registry.restore(dct.pop(_text(task.id)), task=task,
+                                           top_workflow=top_workflow)
+                top_workflow.subprocesses[task.id] = sp
+                sp.completed_event.connect(task.task_spec._on_subworkflow_completed, task)
+                self.subprocesses_from_dict(dct, sp, top_workflow)
+
+
+class SubWorkflowConverter(_CachedIds, BpmnSubWorkflowConverter):
+    def from_dict(self, dct, task, top_workflow):
+        spec = top_workflow.subprocess_specs.get(task.task_spec.spec)
+        subprocess = self.target_class(spec, task.id, top_workflow, deserializing=True)
+        subprocess.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=subprocess)
+        subprocess.task_tree = subprocess.tasks.get(_uuid(dct["root"]))
+        self.set_default_attributes(subprocess, dct)
+        return subprocess
 
 
 class CompactTaskConverter(TaskConverter):
@@ -121,6 +157,7 @@ _text = functools.lru_cache(maxsize=16_384)(str)
 def _configure():
     config = dict(SPIFF_CONFIG)
     config[BpmnWorkflow] = StateOnlyWorkflowConverter
+    config[BpmnSubWorkflow] = SubWorkflowConverter
     config[Task] = CompactTaskConverter
     registry = BpmnWorkflowSerializer.configure(config)
     # Form data may carry dates; keep them dates through a round trip.
