@@ -41,7 +41,7 @@ def take(case, script_engine):
     if entry is None:
         return None
     state, versions, workflow = entry
-    if state is not case.state and state != case.state or versions != case.spec_versions:
+    if state != case.state or versions != case.spec_versions:
         return None
     workflow.script_engine = script_engine  # the calendar may have changed since
     return workflow

@@ -199,6 +199,9 @@ def test_counts_stop_at_the_limit_and_every_page_is_still_reachable(
         by_number += links
         page += 1
     assert by_number == expected
+    last = client.get(f"/?tab=team&page={page - 1}").get_data(as_text=True)
+    assert re.search(rf'aria-label="Page {page - 1}"[^>]*aria-current="page"', last), \
+        "the last page, past the counted ones, still shows itself as the current page"
     seen, url = [], "/?tab=team"
     while url:
         html = client.get(url).get_data(as_text=True)

@@ -47,9 +47,9 @@ def index():
     # Completing a piece of work brings the person back to this list, as they left it.
     browser_session["inbox_url"] = request.full_path.rstrip("?")
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    if total > COUNT_LIMIT and len(rows) == PAGE_SIZE:
-        # Not counted to the end: there is at least a page after a full one.
-        pages = max(pages, page + 1)
+    if total > COUNT_LIMIT:
+        # Not counted to the end: this page exists, and a full one has one after it.
+        pages = max(pages, page + 1 if len(rows) == PAGE_SIZE else page)
     return render_template(
         "inbox/index.html", tab=tab, rows=rows, total=total, page=page, pages=pages,
         next_after=str(key_of(rows[-1][0])) if rows else None,
