@@ -10,6 +10,36 @@ def _task_links(html):
     return re.findall(r'href="/work/(\d+)"', html)
 
 
+def _add_police_items(session, now, prefix, n, undated_every, spread):
+    """`n` more open police items on one case, every `undated_every`th without a deadline,
+    the others due within `spread` hours either side of now; returns every open police
+    item's id in the inbox's order (overdue first, soonest due, then undated by id)."""
+    base = open_items(session, role="police")[0]
+    with session.begin():
+        for i in range(n):
+            due = None if i % undated_every == 0 else now + dt.timedelta(
+                hours=(i % spread) - 3)
+            session.add(WorkItem(case_id=base.case_id, task_id=f"{prefix}-{i}",
+                                 process_id="report", element_id="x", name=f"{prefix} {i}",
+                                 role="police", due_at=due))
+    return [str(i.id) for i in sorted(open_items(session, role="police"),
+                                      key=lambda i: (i.due_at is None, i.due_at or now, i.id))]
+
+
+def _follow_next(client, url="/?tab=team"):
+    """(the items of every page reached by Next links from `url`, the links followed)."""
+    seen, followed = [], []
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        seen += _task_links(html)
+        found = re.search(r'<a class="govuk-link govuk-pagination__link" href="([^"]+)" '
+                          r'rel="next"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+        if url:
+            followed.append(url)
+    return seen, followed
+
+
 def test_team_work_lists_unclaimed_items_for_my_role_in_my_force(client, world, session):
     police_items = open_items(session, role="police")
     assert police_items
@@ -99,29 +129,11 @@ def test_pages_follow_keys_and_numbers_alike(client, world, session, fake_clock)
     """Issue 16: the Next link says where its page starts (keyset); a page number alone
     gives the same page; a key of nonsense is ignored, never a 500. Overdue first, then
     soonest due, then the items without a deadline."""
-    from engine.models import WorkItem as W
-
-    base = open_items(session, role="police")[0]
-    now = fake_clock.now()
-    with session.begin():
-        for n in range(60):
-            due = None if n % 4 == 0 else now + dt.timedelta(hours=(n % 7) - 3)
-            session.add(W(case_id=base.case_id, task_id=f"keyed-{n}", process_id="report",
-                          element_id="x", name=f"Keyed {n}", role="police", due_at=due))
+    expected = _add_police_items(session, fake_clock.now(), "keyed", 60, 4, 7)
     sign_in(client, world.police.email)
-    expected = [str(i.id) for i in sorted(
-        open_items(session, role="police"),
-        key=lambda i: (i.due_at is None, i.due_at or now, i.id))]
-    seen, url = [], "/?tab=team"
-    while url:
-        html = client.get(url).get_data(as_text=True)
-        seen += _task_links(html)
-        found = re.search(r'<a class="govuk-link govuk-pagination__link" href="([^"]+)" '
-                          r'rel="next"', html)
-        url = found.group(1).replace("&amp;", "&") if found else None
-        if url:
-            assert "after=" in url
+    seen, followed = _follow_next(client)
     assert seen == expected
+    assert followed and all("after=" in url for url in followed)
     by_number = []
     for page in range(1, (len(expected) + 24) // 25 + 1):
         by_number += _task_links(client.get(f"/?tab=team&page={page}").get_data(as_text=True))
@@ -168,22 +180,13 @@ def test_counts_stop_at_the_limit_and_every_page_is_still_reachable(
     on each page made the inbox slower the more work there was); past it the page says
     "more than", the API says `more`, and paging by link or by number still reaches every
     item, dated and undated, in order."""
-    from engine.models import WorkItem as W
     from web.inbox import queries, routes
 
     for module in (queries, routes):
         monkeypatch.setattr(module, "COUNT_LIMIT", 30)
         monkeypatch.setattr(module, "PAGE_SIZE", 10)
-    base = open_items(session, role="police")[0]
     now = fake_clock.now()
-    with session.begin():
-        for n in range(45):
-            due = None if n % 3 == 0 else now + dt.timedelta(hours=(n % 5) - 3)
-            session.add(W(case_id=base.case_id, task_id=f"many-{n}", process_id="report",
-                          element_id="x", name=f"Many {n}", role="police", due_at=due))
-    expected = [str(i.id) for i in sorted(
-        open_items(session, role="police"),
-        key=lambda i: (i.due_at is None, i.due_at or now, i.id))]
+    expected = _add_police_items(session, now, "many", 45, 3, 5)
     overdue = sum(1 for i in open_items(session, role="police")
                   if i.due_at is not None and i.due_at < now)
     assert len(expected) > 30 and 0 < overdue <= 30
@@ -202,14 +205,7 @@ def test_counts_stop_at_the_limit_and_every_page_is_still_reachable(
     last = client.get(f"/?tab=team&page={page - 1}").get_data(as_text=True)
     assert re.search(rf'aria-label="Page {page - 1}"[^>]*aria-current="page"', last), \
         "the last page, past the counted ones, still shows itself as the current page"
-    seen, url = [], "/?tab=team"
-    while url:
-        html = client.get(url).get_data(as_text=True)
-        seen += _task_links(html)
-        found = re.search(r'<a class="govuk-link govuk-pagination__link" href="([^"]+)" '
-                          r'rel="next"', html)
-        url = found.group(1).replace("&amp;", "&") if found else None
-    assert seen == expected
+    assert _follow_next(client)[0] == expected
 
 
 def test_the_api_says_more_when_the_count_stops(client, world, session, api_key,
