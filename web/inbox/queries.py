@@ -128,8 +128,9 @@ def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
     of sorting every matching row on `due_at IS NULL`."""
     conditions = _filtered(user, tab, filters, now)
     join_case = bool(filters.stage)
-    total = count(session, conditions, join_case=join_case)
-    overdue = count(session, [*conditions, WorkItem.due_at < now], join_case=join_case)
+    total, overdue = session.execute(select(
+        _counted(conditions, join_case, COUNT_LIMIT + 1),
+        _counted([*conditions, WorkItem.due_at < now], join_case, COUNT_LIMIT + 1))).one()
     if after is None and page > 1:
         after = _key_before(session, conditions, (page - 1) * PAGE_SIZE, join_case=join_case)
     return Page(_page_after(session, conditions, after), total, overdue)
@@ -139,10 +140,15 @@ def count(session, conditions, *, join_case: bool = False, limit: int | None = N
     """How many items match, counted no further than `limit` (COUNT_LIMIT + 1, which
     means "more than COUNT_LIMIT"): the index walk stops there."""
     limit = COUNT_LIMIT + 1 if limit is None else limit
+    return session.scalar(select(_counted(conditions, join_case, limit)))
+
+
+def _counted(conditions, join_case: bool, limit: int):
+    """The count of `count` as a scalar subquery, so one statement can hold several."""
     query = select(WorkItem.id).where(*conditions)
     if join_case:  # only the stage filter needs the case row
         query = query.join(Case, WorkItem.case_id == Case.id)
-    return session.scalar(select(func.count()).select_from(query.limit(limit).subquery()))
+    return select(func.count()).select_from(query.limit(limit).subquery()).scalar_subquery()
 
 
 def _key_before(session, conditions, offset: int, *, join_case: bool) -> Key:
