@@ -2,7 +2,7 @@
 
 For the first step of the episode diagram (the police grade the risk), on SQLite:
 - through the engine: load the case, check the revision, complete, run, save state and
-  projections and audit, commit; measured twice, in turn: with the case's state parsed
+  projections and audit, commit; measured twice: with the case's state parsed
   from the database (another process saved its last step) and with the workflow this
   process kept when it saved the last step (engine.workflow_cache);
 - raw: the same step done with SpiffWorkflow alone: load the state-only JSON, complete,

@@ -10,8 +10,8 @@ ran per completion (counted on the app's engine). Then the JSON API again throug
 server production runs, gunicorn (one worker), with the client in another process, as a
 client is: the werkzeug server shares this process's interpreter with the client.
 Targets (issue 16): median at most 8 ms; at most 8 statements and 1 commit per
-completion. SpiffArena's task submit on the
-same machine was 96 ms (the issue's anchor). Not a test: nothing fails on a time.
+completion. SpiffArena's task submit on the same machine was 96 ms (the issue's anchor).
+Not a test: nothing fails on a time.
 """
 
 from __future__ import annotations

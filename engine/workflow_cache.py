@@ -2,13 +2,13 @@
 
 Loading a case (its state parsed and rebuilt as SpiffWorkflow objects) is a quarter of a
 completion (issue 16). A case's next step is often taken in the process that took its last
-(a practitioner works down a case's tasks; the worker fires a case's timers), so the
-workflow a command saved is kept here and used again, instead of parsing what was just
-written, when the stored state is still exactly what this process wrote:
+(a practitioner works down a case's tasks), so the workflow a command saved is kept here
+and used again, instead of parsing what was just written, when the stored state is still
+exactly what this process wrote:
 
 - kept only once the transaction that saved it has committed (a rolled-back command's
   workflow is half-changed and is never kept), and never from a savepoint, which can be
-  rolled back alone;
+  rolled back alone (so the timer worker, which fires each case in one, keeps nothing);
 - taken, not shared: a command takes the entry out, so no two commands ever hold the same
   objects, and a command that fails leaves nothing behind (the next load parses the state);
 - used only if the case row's stored state is the very text this workflow was saved as, on

@@ -109,10 +109,8 @@ def key_of(item: WorkItem) -> Key:
 def has_items(session, user: User, tab: str, filters: Filters, now: dt.datetime) -> bool:
     """Whether the tab has any item: the first the index finds, not a count of them all
     (a team's tab can hold thousands)."""
-    query = select(WorkItem.id).where(*_filtered(user, tab, filters, now))
-    if filters.stage:
-        query = query.join(Case, WorkItem.case_id == Case.id)
-    return session.execute(query.limit(1)).first() is not None
+    return count(session, _filtered(user, tab, filters, now), join_case=bool(filters.stage),
+                 limit=1) > 0
 
 
 def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
@@ -129,8 +127,8 @@ def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
     conditions = _filtered(user, tab, filters, now)
     join_case = bool(filters.stage)
     total, overdue = session.execute(select(
-        _counted(conditions, join_case, COUNT_LIMIT + 1),
-        _counted([*conditions, WorkItem.due_at < now], join_case, COUNT_LIMIT + 1))).one()
+        _counted(conditions, join_case),
+        _counted([*conditions, WorkItem.due_at < now], join_case))).one()
     if after is None and page > 1:
         after = _key_before(session, conditions, (page - 1) * PAGE_SIZE, join_case=join_case)
     return Page(_page_after(session, conditions, after), total, overdue)
@@ -139,16 +137,19 @@ def page_of_items(session, user: User, tab: str, filters: Filters, page: int,
 def count(session, conditions, *, join_case: bool = False, limit: int | None = None) -> int:
     """How many items match, counted no further than `limit` (COUNT_LIMIT + 1, which
     means "more than COUNT_LIMIT"): the index walk stops there."""
-    limit = COUNT_LIMIT + 1 if limit is None else limit
     return session.scalar(select(_counted(conditions, join_case, limit)))
 
 
-def _counted(conditions, join_case: bool, limit: int):
+def _counted(conditions, join_case: bool, limit: int | None = None):
     """The count of `count` as a scalar subquery, so one statement can hold several."""
-    query = select(WorkItem.id).where(*conditions)
-    if join_case:  # only the stage filter needs the case row
-        query = query.join(Case, WorkItem.case_id == Case.id)
+    query = _on_items(select(WorkItem.id).where(*conditions), join_case)
+    limit = COUNT_LIMIT + 1 if limit is None else limit
     return select(func.count()).select_from(query.limit(limit).subquery()).scalar_subquery()
+
+
+def _on_items(query, join_case: bool):
+    """A query of work items, joined to their case when the stage filter needs it."""
+    return query.join(Case, WorkItem.case_id == Case.id) if join_case else query
 
 
 def _key_before(session, conditions, offset: int, *, join_case: bool) -> Key:
@@ -156,9 +157,7 @@ def _key_before(session, conditions, offset: int, *, join_case: bool) -> Key:
     (and their case, for the stage filter), so skipping rows costs an index walk. Dated
     items come first, so the position is among them unless there are fewer than that."""
     def first(query, skip):
-        if join_case:
-            query = query.join(Case, WorkItem.case_id == Case.id)
-        return session.execute(query.offset(skip).limit(1)).first()
+        return session.execute(_on_items(query, join_case).offset(skip).limit(1)).first()
 
     dated = [*conditions, WorkItem.due_at.is_not(None)]
     row = first(select(WorkItem.due_at, WorkItem.id).where(*dated)
