@@ -24,14 +24,16 @@ from .notifications import outbox, reminders
 ESCALATION_FORM = "escalation"
 
 
-def sync(session, case, workflow, actor) -> None:
+def sync(session, case, workflow, actor, *, timer_rows=None, open_items=None) -> None:
+    """`timer_rows`, `open_items`: every waiting timer row and open work item of the case,
+    read in this transaction by the caller (the timer worker), else None and read here."""
     # One walk of the task tree for both (the walk is most of the cost), in its order.
     live = workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
     waiting = [task for task in live if task.state == TaskState.WAITING]
     timers = _waiting_timers(waiting)
-    _sync_timers(session, case, timers)
+    _sync_timers(session, case, timers, timer_rows)
     ready = [task for task in live if task.state == TaskState.READY and task.task_spec.manual]
-    _sync_work_items(session, case, ready)
+    _sync_work_items(session, case, ready, open_items)
     case.stage = _stage(workflow, ready, waiting)
     if case.episode_id is not None:
         _sync_episode(session, case, workflow, actor)
@@ -88,9 +90,11 @@ def _bounded_task_id(timer_task) -> str | None:
     return None
 
 
-def _sync_timers(session, case, timers) -> None:
-    rows = {t.task_id: t for t in session.scalars(
-        select(Timer).where(Timer.case_id == case.id, Timer.state == "waiting"))}
+def _sync_timers(session, case, timers, rows=None) -> None:
+    if rows is None:
+        rows = session.scalars(
+            select(Timer).where(Timer.case_id == case.id, Timer.state == "waiting"))
+    rows = {t.task_id: t for t in rows}
     now = clock.now()
     for task_id, (task, due, bounds) in timers.items():
         row = rows.pop(task_id, None)
@@ -111,11 +115,13 @@ def _sync_timers(session, case, timers) -> None:
         row.fired_at = now if row.state == "fired" else None
 
 
-def _sync_work_items(session, case, ready) -> None:
+def _sync_work_items(session, case, ready, rows=None) -> None:
+    if rows is None:
+        rows = session.scalars(
+            select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))
     # Filter on the in-memory state too: the command may have just completed one (unflushed).
-    rows = {w.task_id: w for w in session.scalars(
-        select(WorkItem).where(WorkItem.case_id == case.id, WorkItem.state == "open"))
-        if w.state == "open"}
+    rows = {w.task_id: w for w in rows if w.state == "open"}
+    known = dict(rows)  # the late work an escalation names is most often one of these
     escalations, created = [], []
     for task in ready:
         task_id = str(task.id)
@@ -130,6 +136,7 @@ def _sync_work_items(session, case, ready) -> None:
                 form_key=props.get("formKey"), due_at=due, clock=_own_clock(task),
                 assignee_id=_direct_assignee(session, case, task.task_spec.lane))
             session.add(item)
+            known[task_id] = item
             if item.form_key == ESCALATION_FORM:
                 escalations.append((task, item))
             else:
@@ -141,24 +148,29 @@ def _sync_work_items(session, case, ready) -> None:
         # Still open here but no longer READY in the case: its scope ended (the child was
         # found, say); completing commands close their own item before this runs.
         row.state = "cancelled"
-    if escalations:
-        session.flush()  # the late work created in this same step needs its id
     for task, item in escalations:
-        _link_escalation(session, case, task, item)
+        _link_escalation(session, case, task, item, known)
         outbox.escalation_created(session, case, item, item.missed_due_at)
     for item in created:  # an escalation's own message already says it is new
         outbox.new_work(session, case, item)
 
 
-def _link_escalation(session, case, task, item) -> None:
+def _link_escalation(session, case, task, item, known) -> None:
     """An escalation names the late work: the task its timer is attached to, and when
-    that was due (derived from the case, so diagrams need nothing extra)."""
+    that was due (derived from the case, so diagrams need nothing extra). `known`: the
+    case's work items this step has in hand, by task id; a late item among them (even one
+    created in this step) is linked as an object, so the flush writes the link with the
+    escalation's own INSERT, after the late item's."""
     timer_task = _timer_behind(task)
     if timer_task is None:
         return
     item.missed_due_at = _due(timer_task.internal_data.get("event_value"))
     late_task_id = _bounded_task_id(timer_task)
-    if late_task_id is not None:
+    if late_task_id is None:
+        return
+    if late_task_id in known:
+        item.late_item = known[late_task_id]
+    else:  # finished before this step: its row is in the database
         item.late_item_id = session.scalar(select(WorkItem.id).where(
             WorkItem.case_id == case.id, WorkItem.task_id == late_task_id))
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, undefer
 
 from .. import audit, runtime
 from ..errors import CaseFailed, Conflict
-from ..models import Case, Timer
+from ..models import Case, Timer, WorkItem
 
 log = logging.getLogger("safeguard.worker")
 
@@ -31,9 +31,14 @@ class FireTimers:
         return fire(ctx, self.case_id)[0]
 
 
-def fire(ctx, case_id: int) -> tuple[Case, list[Timer]]:
-    """Fire a case's due timers; the case and the timer rows that fired."""
-    due = _due_rows(ctx.session, case_id, ctx.now)
+def fire(ctx, case_id: int, waiting: list[Timer] | None = None,
+         open_items: list[WorkItem] | None = None) -> tuple[Case, list[Timer]]:
+    """Fire a case's due timers; the case and the timer rows that fired. `waiting` and
+    `open_items`: the case's waiting timer rows (soonest first) and open work items, if
+    the caller has read them in this transaction, else they are read here."""
+    if waiting is None:
+        waiting = _waiting_rows(ctx.session, case_id)
+    due = [row for row in waiting if row.due_at < ctx.now]
     if not due:
         return ctx.session.get(Case, case_id), []
     case, workflow = runtime.load_case(ctx.session, case_id)
@@ -41,9 +46,11 @@ def fire(ctx, case_id: int) -> tuple[Case, list[Timer]]:
     fired = [row for row in due if _has_fired(workflow, row)]
     runtime.run_engine(workflow)
     # Saving also puts right a row whose due time disagrees with the case state, so a
-    # row that was not really due is not taken again and again.
+    # row that was not really due is not taken again and again. The projections are
+    # handed the rows just read rather than reading them again.
     runtime.save_case(ctx.session, case, workflow, ctx.actor, "timers.fired",
-                      {"elements": [row.element_id for row in fired]})
+                      {"elements": [row.element_id for row in fired]}, timer_rows=waiting,
+                      open_items=open_items)
     return case, fired
 
 
@@ -52,10 +59,19 @@ def _has_fired(workflow, row: Timer) -> bool:
     return task is None or task.state != TaskState.WAITING
 
 
-def _due_rows(session, case_id, now) -> list[Timer]:
-    return list(session.scalars(
-        select(Timer).where(Timer.case_id == case_id, Timer.state == "waiting",
-                            Timer.due_at < now).order_by(Timer.due_at)))
+def _waiting_rows(session, case_id) -> list[Timer]:
+    """Every waiting timer row of the case, soonest first: those due fire, and the
+    projections bring all of them into line with the case state."""
+    return _by_case(session, Timer, [case_id], Timer.state == "waiting").get(case_id, [])
+
+
+def _by_case(session, model, case_ids, *where) -> dict[int, list]:
+    """{case id: its rows of `model` that match}, soonest due first, in one statement."""
+    found: dict[int, list] = {}
+    for row in session.scalars(select(model).where(model.case_id.in_(case_ids), *where)
+                               .order_by(model.case_id, model.due_at, model.id)):
+        found.setdefault(row.case_id, []).append(row)
+    return found
 
 
 def due_case_ids(session, now) -> list[int]:
@@ -134,11 +150,18 @@ class FireDueTimersBatch:
 
     def __call__(self, ctx) -> dict[int, Fired | str | None]:
         session = ctx.session
-        # Taken whole, state and child included, so firing each reads nothing again.
-        taken = {case.id for case in session.scalars(
+        # Taken whole, state and child included, so firing each reads nothing again. Held
+        # here by id: the session keeps only weak references, so rows nothing holds would
+        # be dropped at once and each case and child read again (issue 16).
+        taken = {case.id: case for case in session.scalars(
             select(Case).options(joinedload(Case.child), undefer(Case.state))
             .where(Case.id.in_(self.case_ids), Case.status == "running")
             .order_by(Case.id).with_for_update(of=Case, skip_locked=True))}
+        # What the projections of each case start from, for the whole batch in two
+        # statements rather than two for each case (issue 16). Only this transaction,
+        # which holds the cases, changes their rows.
+        timers = _by_case(session, Timer, list(taken), Timer.state == "waiting")
+        items = _by_case(session, WorkItem, list(taken), WorkItem.state == "open")
         outcomes: dict[int, Fired | str | None] = dict.fromkeys(self.case_ids)
         with audit.deferred(session):
             for case_id in self.case_ids:
@@ -148,7 +171,8 @@ class FireDueTimersBatch:
                     break
                 try:
                     with audit.deferred(session), session.begin_nested():
-                        _, rows = fire(ctx, case_id)
+                        _, rows = fire(ctx, case_id, timers.get(case_id, []),
+                                       items.get(case_id, []))
                 except SQLAlchemyError:
                     raise  # the database's trouble: the whole batch is tried again
                 except Conflict:

@@ -2,9 +2,10 @@
 and a case that fails is set aside while the others carry on."""
 
 import datetime as dt
+import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.commands import CompleteWorkItem, RetryCase
 from engine.commands.retry_case import failed_cases
@@ -182,3 +183,36 @@ def test_a_timer_row_that_disagrees_with_the_case_is_put_right_not_fired(
     fake_clock.set(due + S)
     assert worker.run_once().fired == 1
     assert [e.detail["elements"] for e in fired_events(session)] == [[], ["do_it_due"]]
+
+
+def test_a_batch_reads_its_cases_timers_and_work_once_whatever_its_size(
+        session, db_engine, fake_clock, start, worker):
+    """Issue 16: the worker reads the cases of a batch, their waiting timers and their
+    open work items in one statement each, not again for each case it fires; and an
+    escalation still names the late work it was raised for."""
+
+    def reads_to_fire(count: int) -> list[str]:
+        due = fake_clock.now() + dt.timedelta(hours=1)
+        ids = [start(due + n * S) for n in range(count)]
+        fake_clock.advance(hours=2)
+        reads = []
+
+        def seen(conn, cursor, statement, *args):
+            flat = " ".join(statement.split())
+            if flat.startswith("SELECT") and re.search(
+                    r" FROM (case_record|child|timer|work_item) WHERE", flat):
+                reads.append(flat[:80])
+
+        event.listen(db_engine, "before_cursor_execute", seen)
+        try:
+            assert worker.run_once().fired == count
+        finally:
+            event.remove(db_engine, "before_cursor_execute", seen)
+        for case_id in ids:
+            items = open_items(session, case_id)
+            assert items["escalate"].late_item_id == items["do_it"].id
+        return reads
+
+    one = reads_to_fire(1)
+    assert one  # the batch's reads are seen
+    assert reads_to_fire(5) == one
