@@ -281,17 +281,21 @@ class WorkItem(Base):
 
     __tablename__ = "work_item"
     __table_args__ = (
+        # Its leading case_id serves the lookups by case (no index of its own: 0018).
         UniqueConstraint("case_id", "task_id"),
-        Index("ix_work_item_open_role", "state", "role", "due_at"),
-        Index("ix_work_item_open_assignee", "state", "assignee_id", "due_at"),
-        # The inbox's keyset order over open items only (migration 0014).
+        # Open items only, so a closing item leaves them (migration 0018).
+        Index("ix_work_item_open_role", "state", "role", "due_at",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+        Index("ix_work_item_open_assignee", "state", "assignee_id", "due_at",
+              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+        # The inbox's keyset order over open items only (migration 0015).
         Index("ix_work_item_open_queue", "role", "due_at", "id",
               postgresql_include=["assignee_id", "case_id"],
               postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
     )
 
     id: Mapped[intpk]
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
     task_id: Mapped[str] = mapped_column(String(36))
     process_id: Mapped[str64]
     element_id: Mapped[str] = mapped_column(String(200))
@@ -324,13 +328,16 @@ class Timer(Base):
 
     __tablename__ = "timer"
     __table_args__ = (
-        UniqueConstraint("case_id", "task_id"),
-        Index("ix_timer_waiting_due", "state", "due_at"),
-        Index("ix_timer_waiting_reminder", "state", "reminder_at"),
+        UniqueConstraint("case_id", "task_id"),  # and the lookups by case (0018)
+        # Waiting timers only, so a fired or cancelled one leaves them (migration 0018).
+        Index("ix_timer_waiting_due", "state", "due_at", postgresql_where=text(
+            "state = 'waiting'"), sqlite_where=text("state = 'waiting'")),
+        Index("ix_timer_waiting_reminder", "state", "reminder_at", postgresql_where=text(
+            "state = 'waiting'"), sqlite_where=text("state = 'waiting'")),
     )
 
     id: Mapped[intpk]
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_record.id"))
     task_id: Mapped[str] = mapped_column(String(36))
     process_id: Mapped[str64]
     element_id: Mapped[str] = mapped_column(String(200))
