@@ -210,10 +210,12 @@ def case_failure(exc: WorkflowException, workflow: BpmnWorkflow | None = None) -
 
 def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,
               detail: dict | None = None, *, timer_rows: list | None = None,
-              open_items: list | None = None) -> None:
+              open_items: list | None = None, flush: bool = True) -> None:
     """Write the case's state, its projections and the audit event. `timer_rows` and
     `open_items`: the case's waiting timer rows and open work items, if the caller has
-    read them all in this transaction (the projections then need not read them again)."""
+    read them all in this transaction (the projections then need not read them again).
+    `flush` False: the caller holds the case row locked (no revision can move) and
+    flushes many cases at once (the timer worker's batch)."""
     now = clock.now()
     case.updated_at = now
     if workflow.completed:
@@ -228,7 +230,8 @@ def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,
     with session.no_autoflush:
         projections.sync(session, case, workflow, actor, timer_rows=timer_rows,
                          open_items=open_items)
-    session.flush()  # the revision check: a case someone else saved first raises here
+    if flush:
+        session.flush()  # the revision check: a case someone else saved first raises here
     audit.record(session, actor, action, "case", case.id, case_id=case.id,
                  child_id=case.child_id, detail=detail)
     if not workflow.completed:

@@ -3,9 +3,11 @@
 Each pass
 1. reads up to 100 cases with a timer due, the most overdue first (`due_cases`), and
    fires them 25 to a transaction (`FireDueTimersBatch`: the case rows taken with
-   `FOR UPDATE SKIP LOCKED`, each case in a savepoint of its own, the timer rows marked
-   fired in the same transaction); a case whose engine step raises is marked in error
-   (`MarkCaseFailed`) and skipped until someone retries it, and the others carry on;
+   `FOR UPDATE SKIP LOCKED`, every case fired in memory first and then saved, the batch
+   written in one flush, the timer rows marked fired in the same transaction); a case
+   whose engine step raises is marked in error (`MarkCaseFailed`) and skipped until
+   someone retries it, and the others carry on; one whose save raises takes the batch's
+   transaction with it, so it is marked in error on its own and the rest fired again;
 2. sends due reminders (`SendDueReminders`), and once a day checks the audit chain
    (`check_audit_trail`, administrators notified when it is broken);
 3. delivers due e-mails from the outbox, when SMTP is configured (`notifications.sender`).
@@ -38,7 +40,7 @@ from sqlalchemy.engine import make_url
 from . import clock
 from .commands import SendDueReminders
 from .commands.audit_check import check_audit_trail, check_due
-from .commands.fire_timers import FireDueTimersBatch, due_cases
+from .commands.fire_timers import FireDueTimersBatch, MarkCaseFailed, SaveFailed, due_cases
 from .errors import Conflict, EngineError
 from .executor import Actor, run
 from .models import Case, Notification, Timer
@@ -201,16 +203,7 @@ class Worker:
         for start in range(0, len(due), self.per_transaction):
             if self.stopping.is_set():
                 return done
-            chunk = due[start:start + self.per_transaction]
-            try:
-                self.in_case = True
-                try:
-                    outcomes = run(session, FireDueTimersBatch(chunk, self.stopping.is_set),
-                                   self.actor)
-                finally:
-                    self.in_case = False
-            except Conflict:
-                outcomes = dict.fromkeys(chunk)
+            outcomes = self._fire(session, due[start:start + self.per_transaction])
             for case_id, outcome in outcomes.items():
                 if isinstance(outcome, str):
                     done.failed += 1
@@ -228,6 +221,29 @@ class Worker:
         if self.mail is not None:
             done.emails = deliver_due(session, self.mail, self.actor, limit=self.batch)
         return done
+
+    def _fire(self, session, chunk: list[int]) -> dict:
+        """Fire a chunk of cases in one transaction. A case whose save raises rolls the
+        transaction back (`SaveFailed`): it is marked in error in a transaction of its own,
+        and the rest of the chunk fired again without it."""
+        outcomes = {}
+        while chunk:
+            try:
+                self.in_case = True
+                try:
+                    outcomes.update(run(session, FireDueTimersBatch(
+                        chunk, self.stopping.is_set), self.actor))
+                finally:
+                    self.in_case = False
+                break
+            except Conflict:
+                outcomes.update(dict.fromkeys(chunk))
+                break
+            except SaveFailed as failed:
+                outcomes[failed.case_id] = run(session, MarkCaseFailed(
+                    failed.case_id, failed.error), self.actor)
+                chunk = [case_id for case_id in chunk if case_id != failed.case_id]
+        return outcomes
 
     def pause(self, session) -> float:
         """Seconds until the next thing falls due, at most `longest_sleep`."""

@@ -8,7 +8,7 @@ exactly what this process wrote:
 
 - kept only once the transaction that saved it has committed (a rolled-back command's
   workflow is half-changed and is never kept), and never from a savepoint, which can be
-  rolled back alone (so the timer worker, which fires each case in one, keeps nothing);
+  rolled back alone;
 - taken, not shared: a command takes the entry out, so no two commands ever hold the same
   objects, and a command that fails leaves nothing behind (the next load parses the state);
 - used only if the case row's stored state is the very text this workflow was saved as, on

@@ -36,22 +36,47 @@ def fire(ctx, case_id: int, waiting: list[Timer] | None = None,
     """Fire a case's due timers; the case and the timer rows that fired. `waiting` and
     `open_items`: the case's waiting timer rows (soonest first) and open work items, if
     the caller has read them in this transaction, else they are read here."""
+    step = _step(ctx, case_id, waiting)
+    if step is None:
+        return ctx.session.get(Case, case_id), []
+    _save(ctx, step, open_items)
+    return step.case, step.fired
+
+
+@dataclass
+class _Step:
+    """A case whose due timers have fired in memory, not yet saved."""
+
+    case: Case
+    workflow: object
+    waiting: list[Timer]
+    fired: list[Timer]
+    loaded: str  # the stored state it was loaded from
+
+
+def _step(ctx, case_id: int, waiting: list[Timer] | None) -> _Step | None:
+    """Load the case, fire its due timers and run it on, in memory only: nothing of the
+    session changes, so a step that raises needs nothing undone. None: nothing was due."""
     if waiting is None:
         waiting = _waiting_rows(ctx.session, case_id)
     due = [row for row in waiting if row.due_at < ctx.now]
     if not due:
-        return ctx.session.get(Case, case_id), []
+        return None
     case, workflow = runtime.load_case(ctx.session, case_id)
+    loaded = case.state
     workflow.refresh_timers()
     fired = [row for row in due if _has_fired(workflow, row)]
     runtime.run_engine(workflow)
+    return _Step(case, workflow, waiting, fired, loaded)
+
+
+def _save(ctx, step: _Step, open_items: list[WorkItem] | None, flush: bool = True) -> None:
     # Saving also puts right a row whose due time disagrees with the case state, so a
     # row that was not really due is not taken again and again. The projections are
     # handed the rows just read rather than reading them again.
-    runtime.save_case(ctx.session, case, workflow, ctx.actor, "timers.fired",
-                      {"elements": [row.element_id for row in fired]}, timer_rows=waiting,
-                      open_items=open_items)
-    return case, fired
+    runtime.save_case(ctx.session, step.case, step.workflow, ctx.actor, "timers.fired",
+                      {"elements": [row.element_id for row in step.fired]},
+                      timer_rows=step.waiting, open_items=open_items, flush=flush)
 
 
 def _has_fired(workflow, row: Timer) -> bool:
@@ -129,16 +154,32 @@ class FireDueTimers:
         return Fired(self.case_id, [row.element_id for row in rows])
 
 
+class SaveFailed(Exception):  # noqa: N818 - a case's fault, named for what failed
+    """Saving one case of a `FireDueTimersBatch` raised after others were saved (in the
+    session, not yet written): the batch must be rolled back whole. The worker then marks
+    the case in error on its own and fires the rest again."""
+
+    def __init__(self, case_id: int, error: Exception):
+        super().__init__(f"case {case_id}: {error}")
+        self.case_id, self.error = case_id, error
+
+
 @dataclass
 class FireDueTimersBatch:
     """The worker's step for several cases from `due_cases` at once, in one transaction:
-    each case is taken as `FireDueTimers` takes it (`SKIP LOCKED`) and fired in a
-    savepoint of its own, so one whose engine step raises is rolled back alone and marked
-    in error (`MarkCaseFailed`) while the others carry on. The cases are independent (each
-    its own rows), so firing them together changes nothing but the cost: one commit and
-    one take of the audit chain's lock for the batch, the chain written at the end
-    (`audit.deferred`), so another worker's batch is never held up by this one's engine
-    work. A worker killed mid-batch commits none of it; the batch is fired again whole.
+    each case is taken as `FireDueTimers` takes it (`SKIP LOCKED`). The cases are
+    independent (each its own rows), so firing them together changes nothing but the
+    cost: one commit, one take of the audit chain's lock (the chain written at the end,
+    `audit.deferred`, so another worker's batch is never held up by this one's engine
+    work), and one flush, whose inserts and updates go out a table at a time for the whole
+    batch rather than a statement each per case (issue 16). A worker killed mid-batch
+    commits none of it; the batch is fired again whole.
+
+    First every case is fired in memory (`_step`): one whose engine step raises has
+    changed nothing, and is marked in error (`MarkCaseFailed`) while the others carry on.
+    Then each is saved. A case an earlier save in the batch changed (an episode that ended
+    its side cases) is left to a later pass, which loads it as it now is. A save that
+    raises raises `SaveFailed`: the worker marks that case alone and fires the rest again.
 
     `stopping()` is asked between cases: a worker told to stop commits the cases it has
     fired and leaves the rest. Returns {case id: outcome}, in the order given: a `Fired`,
@@ -164,15 +205,14 @@ class FireDueTimersBatch:
         items = _by_case(session, WorkItem, list(taken), WorkItem.state == "open")
         outcomes: dict[int, Fired | str | None] = dict.fromkeys(self.case_ids)
         with audit.deferred(session):
+            steps = []
             for case_id in self.case_ids:
                 if case_id not in taken:
                     continue
                 if self.stopping is not None and self.stopping():
                     break
                 try:
-                    with audit.deferred(session), session.begin_nested():
-                        _, rows = fire(ctx, case_id, timers.get(case_id, []),
-                                       items.get(case_id, []))
+                    step = _step(ctx, case_id, timers.get(case_id, []))
                 except SQLAlchemyError:
                     raise  # the database's trouble: the whole batch is tried again
                 except Conflict:
@@ -180,7 +220,23 @@ class FireDueTimersBatch:
                 except Exception as exc:  # noqa: BLE001 - the case's fault, set aside
                     outcomes[case_id] = MarkCaseFailed(case_id, exc)(ctx)
                     continue
-                outcomes[case_id] = Fired(case_id, [row.element_id for row in rows])
+                if step is None:
+                    outcomes[case_id] = Fired(case_id)
+                else:
+                    steps.append(step)
+            for step in steps:
+                case = step.case
+                if case.status != "running" or case.state != step.loaded:
+                    continue  # changed by a case saved before it in this batch
+                try:
+                    # Not flushed case by case: the case rows are held FOR UPDATE, so no
+                    # revision can move, and the batch is written in one flush.
+                    _save(ctx, step, items.get(case.id, []), flush=False)
+                except SQLAlchemyError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the case's fault, set aside
+                    raise SaveFailed(case.id, exc) from exc
+                outcomes[case.id] = Fired(case.id, [row.element_id for row in step.fired])
         return outcomes
 
 

@@ -7,14 +7,15 @@ import re
 import pytest
 from sqlalchemy import event, select
 
-from engine.commands import CompleteWorkItem, RetryCase
+from engine import store
+from engine.commands import CompleteWorkItem, PublishProcesses, RetryCase, StartCase
 from engine.commands.retry_case import failed_cases
 from engine.errors import Conflict, NotPermitted
-from engine.executor import run
-from engine.models import AuditEvent, Case, Timer
+from engine.executor import SYSTEM, run
+from engine.models import AuditEvent, Case, Episode, Timer
 from engine.worker import WorkerAlreadyRunning, single_worker
 from tests.procedure.conftest import example
-from tests.worker.conftest import case, open_items
+from tests.worker.conftest import HERE, case, open_items
 
 S = dt.timedelta(seconds=1)
 
@@ -216,3 +217,109 @@ def test_a_batch_reads_its_cases_timers_and_work_once_whatever_its_size(
     one = reads_to_fire(1)
     assert one  # the batch's reads are seen
     assert reads_to_fire(5) == one
+
+
+def _unsavable(session):
+    """The `deadline` diagram as process `unsavable`, whose escalation path leaves a set in
+    the case data: the engine step runs, but the state cannot be written (JSON has no
+    sets), so the case fails while it is saved, not while it runs."""
+    xml = (HERE / "diagrams" / "deadline.bpmn").read_text()
+    xml = xml.replace('id="deadline"', 'id="unsavable"').replace(
+        'processRef="deadline"', 'processRef="unsavable"').replace(
+        "if explode:\n    escalation = not_defined_anywhere", "escalation = {1, 2}")
+    run(session, PublishProcesses({"unsavable.bpmn": xml.encode()}, "tests"), SYSTEM)
+
+
+def test_a_case_that_fails_as_it_is_saved_is_set_aside_and_the_batch_fires_once(
+        session, fake_clock, start, worker, people):
+    """A batch writes its cases in one flush, so a case whose save raises takes the batch's
+    transaction with it: it is marked in error on its own, and the other cases of the
+    batch are fired again, each exactly once."""
+    _unsavable(session)
+    due = fake_clock.now() + dt.timedelta(hours=1)
+    good = [start(due), start(due + S)]
+    data = {"due_at": (due + 2 * S).astimezone(dt.UTC).isoformat(), "explode": False}
+    bad = run(session, StartCase("unsavable", data, child_id=people.child_id), SYSTEM).id
+    good.append(start(due + 3 * S))
+    fake_clock.advance(hours=2)
+
+    done = worker.run_once()
+    assert (done.fired, done.failed) == (3, 1)
+    failed = case(session, bad)
+    assert failed.status == "error"
+    assert "TypeError" in failed.error and "set" in failed.error
+    assert session.scalar(select(Timer.state).where(Timer.case_id == bad)) == "waiting"
+    for case_id in good:
+        assert "escalate" in open_items(session, case_id)
+    assert sorted(e.case_id for e in fired_events(session)) == sorted(good)
+    assert not worker.run_once().busy
+
+
+def _timer_diagram(process_id: str, then: str) -> bytes:
+    """A process that waits until `due_at`, then does `then` (BPMN of the step after)."""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+    id="{process_id}_definitions" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:collaboration id="{process_id}_collaboration">
+    <bpmn:participant id="{process_id}_pool" name="{process_id}" processRef="{process_id}" />
+  </bpmn:collaboration>
+  <bpmn:process id="{process_id}" name="{process_id}" isExecutable="true">
+    <bpmn:laneSet id="{process_id}_lanes">
+      <bpmn:lane id="{process_id}_police" name="Police">
+        <bpmn:flowNodeRef>start</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>wait</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>then</bpmn:flowNodeRef>
+        <bpmn:flowNodeRef>end</bpmn:flowNodeRef>
+      </bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait" />
+    <bpmn:intermediateCatchEvent id="wait" name="Until it is due">
+      <bpmn:timerEventDefinition id="wait_def"><bpmn:timeDate>due_at</bpmn:timeDate>
+      </bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="then" />
+    {then}
+    <bpmn:sequenceFlow id="f3" sourceRef="then" targetRef="end" />
+    <bpmn:endEvent id="end" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+
+
+def test_a_case_an_earlier_case_of_the_batch_ended_is_not_saved_over(
+        session, fake_clock, worker, people):
+    """Issue 16: a batch fires every case in memory first, then saves them. An episode
+    whose timer ends it ends the cases beside it as it is saved; a side case of the same
+    batch, fired from its state before that, is then left alone, not saved over its end
+    (it stays ended, and its fired timer does nothing)."""
+    run(session, PublishProcesses({
+        "episode.bpmn": _timer_diagram("episode", """<bpmn:scriptTask id="then" name="Close">
+      <bpmn:script>closed = True</bpmn:script></bpmn:scriptTask>"""),
+        "side.bpmn": _timer_diagram("side", """<bpmn:userTask id="then" name="Side work">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="formKey" value="tell_iro" />
+      </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>""")}, "tests"),
+        SYSTEM)
+    now = fake_clock.now()
+    with session.begin():
+        episode = Episode(child_id=people.child_id, category="M", last_seen_at=now,
+                          reported_at=now)
+        session.add(episode)
+    due = now + dt.timedelta(hours=1)
+    ids = {}
+    for process_id, at in (("episode", due), ("side", due + S)):
+        data = {"due_at": at.astimezone(dt.UTC).isoformat()}
+        ids[process_id] = run(session, StartCase(process_id, data, child_id=people.child_id,
+                                                 episode_id=episode.id), SYSTEM).id
+    fake_clock.advance(hours=2)
+
+    worker.run_once()
+    assert case(session, ids["episode"]).status == "completed"
+    side = case(session, ids["side"])
+    assert side.status == "completed"
+    assert store.archived(side.state) is not None
+    assert "then" not in open_items(session, ids["side"])
+    actions = [a for a, in session.execute(select(AuditEvent.action).where(
+        AuditEvent.case_id == ids["side"]).order_by(AuditEvent.id))]
+    assert actions == ["case.started", "case.ended"]
