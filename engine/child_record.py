@@ -17,6 +17,7 @@ command loads the case, so a decision reads the record as it is when it is taken
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -190,9 +191,38 @@ def _covering(rows, on: dt.date):
     return None
 
 
-def _periods(session, model, child_id: int, *where):
+def _periods(session, model, child_id: int, *where, role: str | None = None):
+    """The child's dated periods of `model` in date order (of allocations, in `role`)."""
+    ahead = session.info.get(_READ_AHEAD)
+    if ahead is not None and child_id in ahead[0] and not where:
+        return [row for row in ahead[1].get((model, child_id), ())
+                if role is None or row.role == role]
+    if role is not None:
+        where = (*where, model.role == role)
     return list(session.scalars(select(model).where(model.child_id == child_id, *where)
                                 .order_by(model.starts_on, model.id)))
+
+
+_READ_AHEAD = "child_record_read_ahead"
+
+
+@contextmanager
+def periods_read_ahead(session, child_ids):
+    """Inside the block, the dated periods (legal statuses, placements, allocations) of
+    these children come from three statements made here for all of them, not from one
+    or more per child whose facts are read: for a caller that reads many children's facts
+    in a row and changes no record meanwhile (the timer worker's batch, issue 16)."""
+    ids = set(child_ids)
+    rows: dict[tuple, list] = {}
+    for model in (LegalStatusPeriod, Placement, Allocation):
+        for row in session.scalars(select(model).where(model.child_id.in_(ids))
+                                   .order_by(model.child_id, model.starts_on, model.id)):
+            rows.setdefault((model, row.child_id), []).append(row)
+    session.info[_READ_AHEAD] = (ids, rows)
+    try:
+        yield
+    finally:
+        session.info.pop(_READ_AHEAD, None)
 
 
 def legal_status_on(session, child: Child, on: dt.date) -> str:
@@ -221,7 +251,7 @@ def placement_authority_on(session, child: Child, on: dt.date) -> int | None:
 
 def allocated_on(session, child: Child, role: str, on: dt.date) -> int | None:
     """The user allocated to the child in `role` (social_worker, iro) that day."""
-    rows = _periods(session, Allocation, child.id, Allocation.role == role)
+    rows = _periods(session, Allocation, child.id, role=role)
     if not rows:
         return child.social_worker_id if role == "social_worker" else (
             child.iro_id if role == "iro" else None)
@@ -363,7 +393,7 @@ def refresh_current(session, child: Child, on: dt.date | None = None) -> None:
         child.host_org_id = current.local_authority_id if current else None
         child.placement = current.address if current else None
     for role, attr in (("social_worker", "social_worker_id"), ("iro", "iro_id")):
-        if _periods(session, Allocation, child.id, Allocation.role == role):
+        if _periods(session, Allocation, child.id, role=role):
             setattr(child, attr, allocated_on(session, child, role, on))
     flag_modified(child, "flags")
 

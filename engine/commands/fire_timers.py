@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload, undefer
 
-from .. import audit, runtime
+from .. import audit, child_record, runtime
 from ..errors import CaseFailed, Conflict
 from ..models import Case, Timer, WorkItem
 
@@ -205,7 +205,28 @@ class FireDueTimersBatch:
         items = _by_case(session, WorkItem, list(taken), WorkItem.state == "open")
         outcomes: dict[int, Fired | str | None] = dict.fromkeys(self.case_ids)
         with audit.deferred(session):
-            steps = []
+            steps = self._step_each(ctx, taken, timers, outcomes)
+            for step in steps:
+                case = step.case
+                if case.status != "running" or case.state != step.loaded:
+                    continue  # changed by a case saved before it in this batch
+                try:
+                    # Not flushed case by case: the case rows are held FOR UPDATE, so no
+                    # revision can move, and the batch is written in one flush.
+                    _save(ctx, step, items.get(case.id, []), flush=False)
+                except SQLAlchemyError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - the case's fault, set aside
+                    raise SaveFailed(case.id, exc) from exc
+                outcomes[case.id] = Fired(case.id, [row.element_id for row in step.fired])
+        return outcomes
+
+    def _step_each(self, ctx, taken, timers, outcomes) -> list[_Step]:
+        """Fire each taken case in memory, the children's records read ahead for all (no
+        record changes until the saves); a case whose step raises is marked in error."""
+        steps = []
+        children = {case.child_id for case in taken.values() if case.child_id is not None}
+        with child_record.periods_read_ahead(ctx.session, children):
             for case_id in self.case_ids:
                 if case_id not in taken:
                     continue
@@ -224,20 +245,7 @@ class FireDueTimersBatch:
                     outcomes[case_id] = Fired(case_id)
                 else:
                     steps.append(step)
-            for step in steps:
-                case = step.case
-                if case.status != "running" or case.state != step.loaded:
-                    continue  # changed by a case saved before it in this batch
-                try:
-                    # Not flushed case by case: the case rows are held FOR UPDATE, so no
-                    # revision can move, and the batch is written in one flush.
-                    _save(ctx, step, items.get(case.id, []), flush=False)
-                except SQLAlchemyError:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - the case's fault, set aside
-                    raise SaveFailed(case.id, exc) from exc
-                outcomes[case.id] = Fired(case.id, [row.element_id for row in step.fired])
-        return outcomes
+        return steps
 
 
 @dataclass

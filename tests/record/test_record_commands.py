@@ -2,6 +2,7 @@
 input refused naming the field, nothing stored (R2)."""
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -133,3 +134,34 @@ def test_r23_an_open_placement_ends_when_the_next_starts(proc):
     assert (row.host_org_id, row.placement) == (proc.other_org_id, "New home")
     assert child_record.direction(proc.session, row, dt.date(2026, 1, 31)) == "in_area"
     assert child_record.direction(proc.session, row, dt.date(2026, 2, 1)) == "out_of_area"
+
+
+def test_r2_facts_read_ahead_for_many_children_are_the_facts_read_one_by_one(proc, db_engine):
+    """Issue 16: the timer worker reads the records of a batch's children in three
+    statements; the facts each diagram decision then reads are the same as one child's
+    record read on its own, for children placed in area, out of area, here by another
+    authority, not in care and with no social worker."""
+    from sqlalchemy import event
+
+    ids = [proc.child(), proc.child(placed="out_of_area"), proc.child(placed="placed_here"),
+           proc.child(legal_status="not_in_care", social_worker=False),
+           proc.child(legal_status="s20", iro=False)]
+    session = proc.session
+    session.rollback()
+    children = [session.get(Child, child_id) for child_id in ids]
+    one_by_one = [child_record.facts(session, child) for child in children]
+    reads = []
+
+    def seen(conn, cursor, statement, *args):
+        if re.search(r"FROM (legal_status_period|placement|allocation)\b", statement):
+            reads.append(statement)
+
+    event.listen(db_engine, "before_cursor_execute", seen)
+    try:
+        with child_record.periods_read_ahead(session, ids):
+            ahead = [child_record.facts(session, child) for child in children]
+    finally:
+        event.remove(db_engine, "before_cursor_execute", seen)
+    assert ahead == one_by_one
+    assert len({repr(sorted(facts.items())) for facts in ahead}) == len(ids)  # all differ
+    assert len(reads) == 3  # legal statuses, placements, allocations: for all five

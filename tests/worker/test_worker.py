@@ -201,7 +201,8 @@ def test_a_batch_reads_its_cases_timers_and_work_once_whatever_its_size(
         def seen(conn, cursor, statement, *args):
             flat = " ".join(statement.split())
             if flat.startswith("SELECT") and re.search(
-                    r" FROM (case_record|child|timer|work_item) WHERE", flat):
+                    r" FROM (case_record|child|timer|work_item|legal_status_period|allocation"
+                    r"|placement) WHERE", flat):
                 reads.append(flat[:80])
 
         event.listen(db_engine, "before_cursor_execute", seen)
