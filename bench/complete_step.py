@@ -32,7 +32,6 @@ sys.path.insert(0, str(ROOT))
 
 from engine import (  # noqa: E402
     clock,
-    collector,
     db,
     forms,
     migrate,
@@ -56,7 +55,6 @@ def percentile(values, p):
 
 def main():
     clock.install()
-    collector.tune()  # as the web app and the worker run (the raw anchor shares it)
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         migrate.upgrade(url)

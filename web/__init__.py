@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from engine import audit, clock, collector
+from engine import audit, clock
 
 ROOT = Path(__file__).resolve().parent.parent
 csrf = CSRFProtect()
@@ -61,7 +61,6 @@ def create_app(config: dict | None = None) -> Flask:
                                 x_host=proxies, x_port=proxies)
 
     clock.install()
-    collector.tune()
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(str(Path(app.root_path) / "templates")),
         PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),

@@ -211,7 +211,6 @@ def worker(ctx, once, frozen_now):
     import logging
     import signal
 
-    from engine import collector
     from engine.notifications.sender import MailSettings
     from engine.worker import Worker, WorkerAlreadyRunning, single_worker
 
@@ -221,7 +220,6 @@ def worker(ctx, once, frozen_now):
     mail = MailSettings.from_env()
     if mail is None:
         click.echo("no SAFEGUARD_SMTP_HOST: e-mails wait in the outbox", err=True)
-    collector.tune()
     engine = db.make_engine(ctx.obj["url"])
     timer_worker = Worker(db.make_session_factory(engine), mail=mail)
     signal.signal(signal.SIGTERM, timer_worker.stop)
