@@ -194,8 +194,8 @@ def _covering(rows, on: dt.date):
 def _periods(session, model, child_id: int, *where, role: str | None = None):
     """The child's dated periods of `model` in date order (of allocations, in `role`)."""
     ahead = session.info.get(_READ_AHEAD)
-    if ahead is not None and child_id in ahead[0] and not where:
-        return [row for row in ahead[1].get((model, child_id), ())
+    if ahead is not None and child_id in ahead["children"] and not where:
+        return [row for row in ahead["rows"].get((model, child_id), ())
                 if role is None or row.role == role]
     if role is not None:
         where = (*where, model.role == role)
@@ -218,7 +218,7 @@ def periods_read_ahead(session, child_ids):
         for row in session.scalars(select(model).where(model.child_id.in_(ids))
                                    .order_by(model.child_id, model.starts_on, model.id)):
             rows.setdefault((model, row.child_id), []).append(row)
-    session.info[_READ_AHEAD] = (ids, rows)
+    session.info[_READ_AHEAD] = {"children": ids, "rows": rows}
     try:
         yield
     finally:
