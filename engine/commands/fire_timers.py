@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, undefer
 from .. import audit, child_record, runtime
 from ..errors import CaseFailed, Conflict
 from ..models import Case, Timer, WorkItem
+from ..notifications import recipients
 
 log = logging.getLogger("safeguard.worker")
 
@@ -171,8 +172,9 @@ class FireDueTimersBatch:
     independent (each its own rows), so firing them together changes nothing but the
     cost: one commit, one take of the audit chain's lock (the chain written at the end,
     `audit.deferred`, so another worker's batch is never held up by this one's engine
-    work), and one flush, whose inserts and updates go out a table at a time for the whole
-    batch rather than a statement each per case (issue 16). A worker killed mid-batch
+    work), one look-up of the people each role's escalations tell (`recipients.remembered`),
+    and one flush, whose inserts and updates go out a table at a time for the whole batch
+    rather than a statement each per case (issue 16). A worker killed mid-batch
     commits none of it; the batch is fired again whole.
 
     First every case is fired in memory (`_step`): one whose engine step raises has
@@ -204,7 +206,7 @@ class FireDueTimersBatch:
         timers = _by_case(session, Timer, list(taken), Timer.state == "waiting")
         items = _by_case(session, WorkItem, list(taken), WorkItem.state == "open")
         outcomes: dict[int, Fired | str | None] = dict.fromkeys(self.case_ids)
-        with audit.deferred(session):
+        with audit.deferred(session), recipients.remembered(session):
             steps = self._step_each(ctx, taken, timers, outcomes)
             for step in steps:
                 case = step.case

@@ -12,7 +12,7 @@ from engine.commands import CompleteWorkItem, PublishProcesses, RetryCase, Start
 from engine.commands.retry_case import failed_cases
 from engine.errors import Conflict, NotPermitted
 from engine.executor import SYSTEM, run
-from engine.models import AuditEvent, Case, Episode, Timer
+from engine.models import AuditEvent, Case, Child, Episode, Notification, Timer, User
 from engine.worker import WorkerAlreadyRunning, single_worker
 from tests.procedure.conftest import example
 from tests.worker.conftest import HERE, case, open_items
@@ -186,11 +186,17 @@ def test_a_timer_row_that_disagrees_with_the_case_is_put_right_not_fired(
     assert [e.detail["elements"] for e in fired_events(session)] == [[], ["do_it_due"]]
 
 
+def told(session, item) -> list[int]:
+    return sorted(session.scalars(select(Notification.user_id).where(
+        Notification.work_item_id == item.id, Notification.kind == "escalation")))
+
+
 def test_a_batch_reads_its_cases_timers_and_work_once_whatever_its_size(
-        session, db_engine, fake_clock, start, worker):
-    """Issue 16: the worker reads the cases of a batch, their waiting timers and their
-    open work items in one statement each, not again for each case it fires; and an
-    escalation still names the late work it was raised for."""
+        session, db_engine, fake_clock, start, worker, people):
+    """Issue 16: the worker reads the cases of a batch, their waiting timers, their open
+    work items and the people its escalations tell in one statement each, not again for
+    each case it fires; and an escalation still names the late work it was raised for,
+    and still tells the team manager."""
 
     def reads_to_fire(count: int) -> list[str]:
         due = fake_clock.now() + dt.timedelta(hours=1)
@@ -202,7 +208,7 @@ def test_a_batch_reads_its_cases_timers_and_work_once_whatever_its_size(
             flat = " ".join(statement.split())
             if flat.startswith("SELECT") and re.search(
                     r" FROM (case_record|child|timer|work_item|legal_status_period|allocation"
-                    r"|placement) WHERE", flat):
+                    r"|placement|user_account) ", flat):
                 reads.append(flat[:80])
 
         event.listen(db_engine, "before_cursor_execute", seen)
@@ -213,11 +219,35 @@ def test_a_batch_reads_its_cases_timers_and_work_once_whatever_its_size(
         for case_id in ids:
             items = open_items(session, case_id)
             assert items["escalate"].late_item_id == items["do_it"].id
+            assert told(session, items["escalate"]) == [people.ids["manager"]]
         return reads
 
     one = reads_to_fire(1)
     assert one  # the batch's reads are seen
     assert reads_to_fire(5) == one
+
+
+def test_a_batch_tells_each_case_its_own_organisations_people(
+        session, fake_clock, start, worker, people):
+    """The batch looks up the people an escalation tells once for each role and set of
+    organisations (issue 16), so cases of children of different authorities, fired in one
+    batch, each tell their own authority's manager and never the other's."""
+    with session.begin():
+        there = session.get(User, people.ids["manager_there"]).organisation_id
+        elsewhere = Child(first_name="Sam", last_name="Example",
+                          date_of_birth=dt.date(2012, 3, 1), responsible_org_id=there)
+        session.add(elsewhere)
+    due = fake_clock.now() + dt.timedelta(hours=1)
+    data = {"due_at": (due + S).astimezone(dt.UTC).isoformat(), "explode": False}
+    ids = [start(due),
+           run(session, StartCase("deadline", data, child_id=elsewhere.id), SYSTEM).id,
+           start(due + 2 * S)]
+    fake_clock.advance(hours=2)
+
+    assert worker.run_once().fired == 3
+    managers = [told(session, open_items(session, case_id)["escalate"]) for case_id in ids]
+    assert managers == [[people.ids["manager"]], [people.ids["manager_there"]],
+                        [people.ids["manager"]]]
 
 
 def _unsavable(session):
