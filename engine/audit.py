@@ -1,6 +1,8 @@
 """The audit trail: who saw or changed what, and when.
 
-Events are chained by hash so that a removed or edited row shows. A removed row at the end
+Events are chained by hash so that a removed or edited row shows: each event's hash covers
+the hash of the one before (not stored again in the row: it is that row's `hash`, and
+verifying recomputes every link anyway, issue 16). A removed row at the end
 would leave a shorter chain that is still whole, so every event also rewrites the chain's
 head (`audit_head`: the last id, the count and the last hash) signed with an HMAC key the
 application holds outside the database: someone with the database alone can delete the
@@ -101,9 +103,9 @@ def record(session, actor, action: str, record_type: str, record_id: int | None 
     event = AuditEvent(
         at=clock.now(), actor_id=actor.user_id, actor=actor.name, action=action,
         record_type=record_type, record_id=record_id, case_id=case_id, child_id=child_id,
-        detail=detail or {}, prev_hash=head.head_hash,
+        detail=detail or {},
     )
-    event.hash = _digest(event)
+    event.hash = _digest(event, head.head_hash)
     session.add(event)
     session.flush()
     head.last_id, head.count, head.head_hash = event.id, head.count + 1, event.hash
@@ -153,8 +155,7 @@ def _chain(session, events: list[AuditEvent]) -> None:
 
 def _link(events, prev_hash: str) -> None:
     for event in events:
-        event.prev_hash = prev_hash
-        event.hash = prev_hash = _digest(event)
+        event.hash = prev_hash = _digest(event, prev_hash)
 
 
 def tally(session, actor, key: str, action: str, record_type: str, *,
@@ -182,8 +183,8 @@ def _is_power_of_ten(n: int) -> bool:
     return n == 1
 
 
-def _digest(event: AuditEvent) -> str:
-    body = json.dumps([event.prev_hash, event.at.isoformat(), event.actor_id, event.actor,
+def _digest(event: AuditEvent, prev_hash: str) -> str:
+    body = json.dumps([prev_hash, event.at.isoformat(), event.actor_id, event.actor,
                        event.action, event.record_type, event.record_id, event.case_id,
                        event.child_id, event.detail], sort_keys=True, default=str)
     return hashlib.sha256(body.encode()).hexdigest()
@@ -213,12 +214,9 @@ def verify(session) -> Problem | None:
         if not page:
             break
         for event in page:
-            if event.prev_hash != prev:
-                return Problem(f"the event before event {event.id} is missing or was "
-                               "changed", event.id)
-            if _digest(event) != event.hash:
-                return Problem(f"event {event.id} was changed after it was written",
-                               event.id)
+            if _digest(event, prev) != event.hash:
+                return Problem(f"event {event.id} was changed after it was written, or "
+                               "an event before it was removed or changed", event.id)
             prev, count, last_id = event.hash, count + 1, event.id
     head = session.get(AuditHead, 1)
     if head is None:

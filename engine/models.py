@@ -356,7 +356,8 @@ class Timer(Base):
 
 
 class AuditEvent(Base):
-    """Append-only; each event carries the hash of the one before, so gaps and edits show."""
+    """Append-only; each event's hash covers the hash of the one before, so gaps and edits
+    show (engine/audit.py)."""
 
     __tablename__ = "audit_event"
 
@@ -370,7 +371,6 @@ class AuditEvent(Base):
     case_id: Mapped[int | None] = mapped_column(index=True)
     child_id: Mapped[int | None] = mapped_column(index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
 

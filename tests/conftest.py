@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import uuid
 from pathlib import Path
 
 import flask
 import jinja2
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 
 from engine import audit, caches, clock, db, migrate, specs
 from engine.commands import PublishProcesses
@@ -55,6 +56,25 @@ def database_url(tmp_path_factory):
         engine.dispose()
     migrate.upgrade(url)
     return url
+
+
+@pytest.fixture
+def old_database(tmp_path):
+    """An empty database of the test's own, for a migration test to bring to the revision
+    it starts from (PostgreSQL: a schema of its own in the test database)."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url is None:
+        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
+        return
+    schema = f"mig_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from click.testing import CliRunner
 from sqlalchemy import delete, select, update
 
-from engine import audit
+from engine import audit, db, migrate
 from engine.executor import SYSTEM, run
 from engine.models import AuditEvent, AuditHead, Notification, Organisation, User, UserRole
 from engine.worker import Worker
@@ -105,3 +107,48 @@ def test_the_worker_checks_daily_and_notifies_administrators(session, sessions, 
     [note] = session.scalars(select(Notification)).all()
     assert note.user_id == admin.id and note.kind == "audit"
     assert note.path == "/admin/audit"
+
+
+def test_an_events_hash_is_the_one_the_trail_was_always_written_with():
+    """Issue 16: the hash of the event before is no longer stored in each row, but every
+    event's hash is computed as before, so trails written before 0019 verify unchanged
+    (this digest was computed by the code of 992b00b, which stored `prev_hash`)."""
+    event = AuditEvent(at=dt.datetime(2026, 3, 2, 9, 30, tzinfo=dt.UTC), actor_id=7,
+                       actor="Sam Example", action="case.viewed", record_type="case",
+                       record_id=12, case_id=12, child_id=3, detail={"page": "summary"})
+    assert audit._digest(event, "ab" * 32) == (
+        "e1bf16fa4b83ffdd82a9e70107e3b0d5cfe2984d80e7025cb0967f336263b978")
+
+
+def test_0019_drops_the_stored_previous_hash_and_the_trail_still_verifies(old_database):
+    """Written at 0019, taken back to 0018 (whose `prev_hash` the downgrade fills in as the
+    code before wrote it: each event's predecessor's hash), then upgraded again: the trail
+    verifies, and an event removed afterwards is still caught."""
+    migrate.upgrade(old_database)
+    engine = db.make_engine(old_database)
+    sessions = db.make_session_factory(engine)
+    with sessions() as session:
+        run(session, Write(4), SYSTEM)
+        hashes = session.scalars(select(AuditEvent.hash).order_by(AuditEvent.id)).all()
+    engine.dispose()
+    command.downgrade(migrate.alembic_config(old_database), "0018_closed_rows_leave_indexes")
+    engine = sa.create_engine(old_database)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text(
+            "SELECT prev_hash, hash FROM audit_event ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(row) for row in stored] == list(zip([audit.GENESIS, *hashes[:-1]], hashes,
+                                                      strict=True))
+
+    migrate.upgrade(old_database)
+    engine = db.make_engine(old_database)
+    sessions = db.make_session_factory(engine)
+    with sessions() as session:
+        assert "prev_hash" not in {c["name"] for c in sa.inspect(engine).get_columns(
+            "audit_event")}
+        assert audit.verify(session) is None
+        second = session.scalars(select(AuditEvent.id).order_by(AuditEvent.id)).all()[1]
+        _tamper(session, delete(AuditEvent).where(AuditEvent.id == second))
+        problem = audit.verify(session)
+        assert problem is not None and problem.event_id == second + 1
+    engine.dispose()

@@ -1,31 +1,10 @@
 """0007 moves the record's old single fields into dated periods and flag history (R2)."""
 
 import datetime as dt
-import os
-import uuid
 
-import pytest
 import sqlalchemy as sa
 
 from engine import migrate
-
-
-@pytest.fixture
-def old_database(tmp_path):
-    """A database at 0006 (PostgreSQL: a schema of its own in the test database)."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if url is None:
-        yield f"sqlite:///{tmp_path / 'old.sqlite3'}"
-        return
-    schema = f"mig_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in url else "?"
-    yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 def test_r2_migration_moves_existing_rows_into_periods_and_flag_history(old_database):
