@@ -20,8 +20,8 @@ depends_on = None
 
 
 def upgrade():
-    # Plain ALTER TABLE on SQLite too (3.35 and later drop a column in place): a batch
-    # rebuild would copy the whole trail.
+    # Plain ALTER TABLE on SQLite too (3.35 and later drop a column so): alembic's batch
+    # mode would copy the trail into a new table and re-create its indexes.
     op.execute("ALTER TABLE audit_event DROP COLUMN prev_hash")
 
 
