@@ -13,7 +13,7 @@ from sqlalchemy import select
 from engine import clock
 from engine.commands import PublishProcesses, StartCase
 from engine.executor import SYSTEM, Actor, run
-from engine.models import Case, Child, Organisation, User, UserRole, WorkItem
+from engine.models import Case, Child, Notification, Organisation, User, UserRole, WorkItem
 from engine.worker import Worker
 
 HERE = Path(__file__).resolve().parent
@@ -90,6 +90,13 @@ def open_items(session, case_id) -> dict[str, WorkItem]:
     session.rollback()
     return {w.element_id: w for w in session.scalars(select(WorkItem).where(
         WorkItem.case_id == case_id, WorkItem.state == "open"))}
+
+
+def told(session, item: WorkItem, kind: str) -> list[int]:
+    """The ids of the people told about `item` by notifications of `kind`."""
+    session.rollback()
+    return sorted(session.scalars(select(Notification.user_id).where(
+        Notification.work_item_id == item.id, Notification.kind == kind)))
 
 
 def case(session, case_id) -> Case:

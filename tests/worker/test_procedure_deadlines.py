@@ -12,9 +12,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from engine.models import Notification, Timer, WorkItem
+from engine.models import Notification, Timer
 from tests.conftest import london
 from tests.procedure.conftest import Procedure
+from tests.worker.conftest import told
 
 S = dt.timedelta(seconds=1)
 
@@ -33,11 +34,6 @@ def tick(proc, worker):
 
     return tick_to
 
-
-def told(session, item: WorkItem, kind: str) -> list[int]:
-    session.rollback()
-    return sorted(session.scalars(select(Notification.user_id).where(
-        Notification.work_item_id == item.id, Notification.kind == kind)))
 
 
 def check_deadline(proc, tick, episode, task, escalation, armed):

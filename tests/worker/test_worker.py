@@ -12,10 +12,10 @@ from engine.commands import CompleteWorkItem, PublishProcesses, RetryCase, Start
 from engine.commands.retry_case import failed_cases
 from engine.errors import Conflict, NotPermitted
 from engine.executor import SYSTEM, run
-from engine.models import AuditEvent, Case, Child, Episode, Notification, Timer, User
+from engine.models import AuditEvent, Case, Child, Episode, Timer, User
 from engine.worker import WorkerAlreadyRunning, single_worker
 from tests.procedure.conftest import example
-from tests.worker.conftest import HERE, case, open_items
+from tests.worker.conftest import HERE, case, open_items, told
 
 S = dt.timedelta(seconds=1)
 
@@ -186,11 +186,6 @@ def test_a_timer_row_that_disagrees_with_the_case_is_put_right_not_fired(
     assert [e.detail["elements"] for e in fired_events(session)] == [[], ["do_it_due"]]
 
 
-def told(session, item) -> list[int]:
-    return sorted(session.scalars(select(Notification.user_id).where(
-        Notification.work_item_id == item.id, Notification.kind == "escalation")))
-
-
 def test_a_batch_reads_its_cases_timers_and_work_once_whatever_its_size(
         session, db_engine, fake_clock, start, worker, people):
     """Issue 16: the worker reads the cases of a batch, their waiting timers, their open
@@ -219,7 +214,7 @@ def test_a_batch_reads_its_cases_timers_and_work_once_whatever_its_size(
         for case_id in ids:
             items = open_items(session, case_id)
             assert items["escalate"].late_item_id == items["do_it"].id
-            assert told(session, items["escalate"]) == [people.ids["manager"]]
+            assert told(session, items["escalate"], "escalation") == [people.ids["manager"]]
         return reads
 
     one = reads_to_fire(1)
@@ -245,7 +240,8 @@ def test_a_batch_tells_each_case_its_own_organisations_people(
     fake_clock.advance(hours=2)
 
     assert worker.run_once().fired == 3
-    managers = [told(session, open_items(session, case_id)["escalate"]) for case_id in ids]
+    managers = [told(session, open_items(session, case_id)["escalate"], "escalation")
+                for case_id in ids]
     assert managers == [[people.ids["manager"]], [people.ids["manager_there"]],
                         [people.ids["manager"]]]
 
