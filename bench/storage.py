@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from engine import clock, db, forms, migrate, specs  # noqa: E402
+from engine import clock, db, forms, migrate, specs, store  # noqa: E402
 from engine.commands import (  # noqa: E402
     CompleteWorkItem,
     FireTimers,
@@ -233,10 +233,10 @@ def _steady_growth(engine, session, fake, live_per_episode: float) -> None:
 def _tasks(state: str | None) -> int:
     if not state:
         return 0
-    stored = json.loads(state)
-    if "archived" in stored:  # a finished case: the elements it completed
-        return sum(len(ids) for ids in stored["archived"].values())
-    data = stored["state"]
+    done = store.archived(state)
+    if done is not None:  # a finished case: the elements it completed
+        return sum(len(ids) for ids in done.values())
+    data = json.loads(store.unpack(state))["state"]
     count = len(data.get("tasks", {}))
     for sub in (data.get("subprocesses") or {}).values():
         count += len(sub.get("tasks", {}))

@@ -18,6 +18,7 @@ from . import (
     audit,
     caches,
     calendar,
+    case_timers,
     clock,
     projections,
     scripting,
@@ -219,7 +220,6 @@ def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,
     now = clock.now()
     case.updated_at = now
     if workflow.completed:
-        case.state = store.archive(workflow)
         if case.status != "completed":
             case.status = "completed"
             case.completed_at = now
@@ -230,6 +230,8 @@ def save_case(session, case: Case, workflow: BpmnWorkflow, actor, action: str,
     with session.no_autoflush:
         projections.sync(session, case, workflow, actor, timer_rows=timer_rows,
                          open_items=open_items)
+    if workflow.completed:  # its timers' last states are set: the archive keeps them
+        case.state = store.archive(workflow, case_timers.fold(session, case))
     if flush:
         session.flush()  # the revision check: a case someone else saved first raises here
     audit.record(session, actor, action, "case", case.id, case_id=case.id,

@@ -1,5 +1,6 @@
 """Case state survives the round trip at every step, and holds no diagram."""
 
+import datetime as dt
 import json
 
 import pytest
@@ -114,3 +115,29 @@ def test_state_saved_by_spiffworkflows_own_converter_loads_the_same(simple_spec,
               if t.parent is not None and "flags" in t.data and "flags" in t.parent.data]
     assert copied
     assert all(t.data["flags"] is not t.parent.data["flags"] for t in copied)
+
+
+def test_a_finished_cases_archive_is_compressed_and_an_older_plain_one_still_reads(
+        simple_spec, fake_clock):
+    """Issue 16: the archive is written once, so it is zlib-compressed (migration 0020);
+    archives written before as plain JSON read the same."""
+    workflow = BpmnWorkflow(simple_spec.spec, simple_spec.embedded,
+                            script_engine=scripting.make_script_engine())
+    workflow.task_tree.data["reported_at"] = fake_clock.now().isoformat()
+    workflow.do_engine_steps()
+    workflow.cancel()
+    timers = [["first_deadline", "2 hours after the report", "cancelled",
+               (fake_clock.now() + dt.timedelta(days=day)).isoformat()] for day in range(20)]
+    payload = store.archive(workflow, timers)
+    plain = json.dumps({"format": store.FORMAT, "archived": {"simple": ["start"]},
+                        "timers": timers}, separators=(",", ":"))
+    assert payload.startswith(store.ARCHIVED) and len(payload) < len(plain) / 4
+    for kept in (payload, plain):
+        assert store.archived(kept) == {"simple": ["start"]}
+        assert store.archived_timers(kept) == timers
+        with pytest.raises(ValueError, match="no state to run"):
+            store.loads(kept, simple_spec.spec, simple_spec.embedded)
+    small = store.archive(workflow, timers[:1])
+    assert small.startswith('{"format":')  # shorter than compressed, so kept plain
+    assert store.archived_timers(small) == timers[:1]
+    assert store.archived(store.pack(store.dumps(workflow))) is None

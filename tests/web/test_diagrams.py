@@ -161,3 +161,29 @@ def test_call_activities_count_the_cases_in_the_diagram_they_call(client, world,
     outsider = client.application.test_client()
     sign_in(outsider, world.outsider.email)
     assert outsider.get("/processes/episode/counts.json").status_code == 403
+
+
+def test_a_finished_cases_page_and_api_show_its_timers_from_its_archive(
+        manager, cases_on_simple, session, fake_clock, api_key):
+    """Issue 16: a finished case keeps its timers in its archive, not in timer rows; the
+    case page and the API show them as before."""
+    from engine.commands import CompleteWorkItem, DeliverMessage
+    from engine.executor import SYSTEM, run
+    from engine.models import Timer, WorkItem
+
+    late = cases_on_simple["late"].id  # its deadline fired, and 'chase' is open
+    for item in session.scalars(select(WorkItem).where(WorkItem.case_id == late,
+                                                       WorkItem.state == "open")).all():
+        run(session, CompleteWorkItem(item.id, {"note": "done", "outcome": "done"}), SYSTEM)
+    run(session, DeliverMessage(late, "ping", {}), SYSTEM)
+    assert not session.scalars(select(Timer).where(Timer.case_id == late)).all()
+    session.rollback()
+    html = manager.get(f"/cases/{late}").get_data(as_text=True)
+    timers = html[html.index("Timers and their due times"):]
+    assert "2 hours after the report" in timers and "Fired" in timers
+    assert "No timers." not in html
+    answer = manager.get(f"/api/v1/cases/{late}",
+                         headers=api_key(cases_on_simple["org"], "team_manager"))
+    assert answer.json["status"] == "completed"
+    assert answer.json["timers"] == [{"name": "2 hours after the report", "state": "fired",
+                                      "due_at": "2026-03-02T11:00:00+00:00"}]

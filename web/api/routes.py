@@ -5,7 +5,7 @@ import datetime as dt
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from engine import clock
+from engine import case_timers, clock
 from engine.access import work_item_for
 from engine.commands import ClaimWorkItem, CompleteWorkItem, ReportEpisode, ReportFound
 from engine.commands.access_audit import RecordLocationView
@@ -22,7 +22,7 @@ from engine.errors import (
     NotPermitted,
 )
 from engine.executor import Actor, run
-from engine.models import Case, Child, Episode, Timer, WorkItem
+from engine.models import Case, Child, Episode, WorkItem
 
 from .. import csrf
 from ..access import (
@@ -272,8 +272,7 @@ def read_case(case_id: int):
 def _case_json(session, case: Case) -> dict:
     items = session.scalars(select(WorkItem).where(WorkItem.case_id == case.id)
                             .order_by(WorkItem.id)).all()
-    timers = session.scalars(select(Timer).where(Timer.case_id == case.id)
-                             .order_by(Timer.due_at)).all()
+    timers = case_timers.of_case(session, case)
     return {"id": case.id, "process_id": case.process_id, "status": case.status,
             "stage": case.stage, "revision": case.revision, "child_id": case.child_id,
             "episode_id": case.episode_id, "work_items": [_item_json(i) for i in items],
