@@ -43,6 +43,18 @@ class _TemplateCode(jinja2.BytecodeCache):
 flask.Flask.jinja_options = {**flask.Flask.jinja_options, "bytecode_cache": _TemplateCode()}
 
 
+def pytest_collection_modifyitems(config, items):
+    """On PostgreSQL, tests marked `once` (the sweeps of every page's words and markup,
+    which the database does not change, and the two longest tests) are skipped: the
+    SQLite run checks them, and `.ci/run` runs both within its 20 minutes."""
+    if os.environ.get("TEST_DATABASE_URL") is None:
+        return
+    skip = pytest.mark.skip(reason="checks pages' words or markup: run once, on SQLite")
+    for item in items:
+        if item.get_closest_marker("once"):
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     url = os.environ.get("TEST_DATABASE_URL")

@@ -188,13 +188,9 @@ def _pages(app, session) -> dict[str, str]:
     return pages
 
 
+@pytest.mark.once  # the pages' markup; 50-100 s, the longest test
 def test_every_page_has_no_serious_or_critical_wcag_22_aa_problem(
-        browser, live_server, live_app, session, published, artifacts, db_engine):
-    if db_engine.dialect.name == "postgresql":
-        # The sweep checks the pages' markup, which the database does not change, and is
-        # the longest test (100 s on a slow machine): it runs once, in the SQLite lane
-        # (`make test`), keeping `.ci/run` within its 20 minutes.
-        pytest.skip("markup only: checked once, on SQLite")
+        browser, live_server, live_app, session, published, artifacts):
     from web import demo
 
     demo.load(session)

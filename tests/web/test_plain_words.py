@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 from lxml import etree
 
 from engine.models import User
@@ -111,6 +112,7 @@ def _walk(client, start="/"):
     return texts
 
 
+@pytest.mark.once  # the pages' words; 60-120 s, the second longest test
 def test_no_page_of_the_demo_shows_an_element_id_or_form_key_to_any_role(app, session,
                                                                          published):
     assert demo.load(session)
