@@ -283,9 +283,8 @@ class WorkItem(Base):
     __table_args__ = (
         # Its leading case_id serves the lookups by case (no index of its own: 0018).
         UniqueConstraint("case_id", "task_id"),
-        # Open items only, so a closing item leaves them (migration 0018).
-        Index("ix_work_item_open_role", "state", "role", "due_at",
-              postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
+        # Open items only, so a closing item leaves them (migration 0018). By role, the
+        # inbox's keyset index below serves (0021).
         Index("ix_work_item_open_assignee", "state", "assignee_id", "due_at",
               postgresql_where=text("state = 'open'"), sqlite_where=text("state = 'open'")),
         # The inbox's keyset order over open items only (migration 0015).
