@@ -78,6 +78,18 @@ class _Reader(HTMLParser):
             self.words.append(data)
 
 
+def _names_shown(text: str, names: set[str]) -> list[str]:
+    """The names that stand as words of their own in `text`. The pattern is built from the
+    few names the text contains at all: one alternation of all 3,000 names run over each
+    page took half of this test's time."""
+    present = sorted(name for name in names if name in text)
+    if not present:
+        return []
+    pattern = re.compile(r"(?<![\w/.#-])(" + "|".join(map(re.escape, present))
+                         + r")(?![\w/-])")
+    return sorted(set(pattern.findall(text)))
+
+
 def _shape(path: str) -> str:
     return re.sub(r"\d+", "N", path)
 
@@ -118,8 +130,6 @@ def test_no_page_of_the_demo_shows_an_element_id_or_form_key_to_any_role(app, se
     assert demo.load(session)
     names = internal_names()
     assert {"call_locate", "child_missing_start", "grade_risk", "last_seen_at"} <= names
-    pattern = re.compile(r"(?<![\w/.#-])(" + "|".join(map(re.escape, sorted(names)))
-                         + r")(?![\w/-])")
     users = [(u.email, sorted(u.role_keys)) for u in session.query(User).order_by(User.id)]
     session.rollback()
     problems, walked, shapes = [], {}, set()
@@ -132,7 +142,7 @@ def test_no_page_of_the_demo_shows_an_element_id_or_form_key_to_any_role(app, se
         walked[email] = len(texts)
         shapes.update(_shape(urlsplit(p).path) for p in texts)
         for path, text in texts.items():
-            for found in sorted(set(pattern.findall(text))):
+            for found in _names_shown(text, names):
                 problems.append(f"{email} ({', '.join(roles)}) {path}: {found}")
             # messages are text: markup shown as words means it was escaped twice
             for markup in sorted(set(re.findall(r"</?(?:a|p|span|strong|br)\b[^>]*>", text))):
@@ -143,3 +153,11 @@ def test_no_page_of_the_demo_shows_an_element_id_or_form_key_to_any_role(app, se
     assert {"/", "/work/N", "/cases/N", "/children/N", "/notifications", "/help",
             "/cases/N/diagrams/locate", "/processes/", "/manage/"} <= shapes, sorted(shapes)
     assert problems == [], "\n".join(problems[:80]) + f"\n({len(problems)} in all)"
+
+
+def test_a_name_shown_as_a_word_is_found_and_one_inside_another_word_or_path_is_not():
+    names = internal_names()
+    assert _names_shown("Next: grade_risk. Then last_seen_at", names) == [
+        "grade_risk", "last_seen_at"]
+    assert _names_shown("/work/grade_risk x.grade_risk grade_risk_more #grade_risk",
+                        names) == []
