@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from engine import audit, store
+from engine import audit, case_timers, store
 from engine.commands import (
     ClaimWorkItem,
     CompleteWorkItem,
@@ -182,8 +182,6 @@ def test_a_finished_case_keeps_its_timers_in_its_archive_not_in_rows(session, si
                                                                      fake_clock, people):
     """Issue 16: nothing fires a finished case's timers again, so its rows leave the timer
     table for the archive; the case page and the API read them from there."""
-    from engine import case_timers
-
     case = start(session, fake_clock)
     first = items(session, case.id)["first"]
     due = first.due_at
@@ -191,12 +189,7 @@ def test_a_finished_case_keeps_its_timers_in_its_archive_not_in_rows(session, si
     running = session.get(Case, case.id)
     assert [(t.element_id, t.state) for t in case_timers.of_case(session, running)] == [
         ("first_deadline", "cancelled")]
-    run(session, DeliverMessage(case.id, "ping", {"from": "test"}), SYSTEM)
-    session.expire_all()
-    finished = session.get(Case, case.id)
-    assert finished.status == "completed"
-    assert session.scalar(select(func.count()).select_from(Timer)
-                          .where(Timer.case_id == case.id)) == 0
+    finished = finish(session, case)
     kept = case_timers.of_case(session, finished)
     assert [(t.element_id, t.name, t.state, t.due_at) for t in kept] == [
         ("first_deadline", "2 hours after the report", "cancelled", due)]
@@ -205,8 +198,6 @@ def test_a_finished_case_keeps_its_timers_in_its_archive_not_in_rows(session, si
 
 def test_a_finished_case_keeps_a_timer_that_fired_with_its_due_time(session, simple,
                                                                     fake_clock, people):
-    from engine import case_timers
-
     case = start(session, fake_clock)
     first = items(session, case.id)["first"]
     fake_clock.advance(hours=2, seconds=1)
@@ -214,11 +205,17 @@ def test_a_finished_case_keeps_a_timer_that_fired_with_its_due_time(session, sim
     chase = items(session, case.id)["chase"]
     run(session, CompleteWorkItem(first.id, {"note": "x", "outcome": "done"}), people["police"])
     run(session, CompleteWorkItem(chase.id, {"note": "chased", "outcome": "done"}), SYSTEM)
+    finished = finish(session, case)
+    assert [(t.element_id, t.state, t.due_at) for t in case_timers.of_case(
+        session, finished)] == [("first_deadline", "fired", first.due_at)]
+
+
+def finish(session, case) -> Case:
+    """The message the case waits for last: it finishes, and no timer row of it is left."""
     run(session, DeliverMessage(case.id, "ping", {"from": "test"}), SYSTEM)
     session.expire_all()
     finished = session.get(Case, case.id)
     assert finished.status == "completed"
     assert session.scalar(select(func.count()).select_from(Timer)
                           .where(Timer.case_id == case.id)) == 0
-    assert [(t.element_id, t.state, t.due_at) for t in case_timers.of_case(
-        session, finished)] == [("first_deadline", "fired", first.due_at)]
+    return finished
