@@ -86,6 +86,19 @@ def london(when: _dt.datetime) -> _dt.datetime:
     return when.astimezone(LONDON)
 
 
+def given(value) -> _dt.datetime:
+    """A time a person or a system gave (ISO 8601 text or a datetime), in UTC; without an
+    offset it is London time, as people type it. ValueError if it is not a real time,
+    including one that is only out of range once in UTC (year 1 at +01:00)."""
+    when = value if isinstance(value, _dt.datetime) else _dt.datetime.fromisoformat(str(value))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=LONDON)
+    try:
+        return when.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value} is out of range") from None
+
+
 class _ClockDatetime(_dt.datetime):
     """Stands in for `datetime` inside SpiffWorkflow's timer module."""
 

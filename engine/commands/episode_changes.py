@@ -35,17 +35,11 @@ def _episode(ctx, episode_id: int, roles, what: str) -> Episode:
 def _instant(value, name: str, errors: dict) -> dt.datetime | None:
     if value in (None, ""):
         return None
-    if isinstance(value, dt.datetime):
-        when = value
-    else:
-        try:
-            when = dt.datetime.fromisoformat(str(value))
-        except ValueError:
-            errors[name] = ["Enter a real date and time"]
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=clock.LONDON)  # people type London time
-    return when.astimezone(dt.UTC)
+    try:
+        return clock.given(value)
+    except ValueError:
+        errors[name] = ["Enter a real date and time"]
+        return None
 
 
 def _segments(session, episode_id: int) -> list[EpisodeSegment]:

@@ -153,3 +153,16 @@ def _waiting(workflow):
 
     return [t for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
             if t.data]
+
+
+def test_a_corrected_time_out_of_range_in_utc_is_refused_naming_the_field(proc):
+    """As the API's report (found by the fuzz): year 1 at +01:00 is no real time in UTC."""
+    episode = proc.report(proc.child())
+    old = proc.episode(episode).reported_at
+    proc.session.rollback()
+    with pytest.raises(InvalidInput) as refused:
+        run(proc.session, CorrectEpisodeTimes(episode, "Typed wrongly",
+                                              reported_at="0001-01-01T00:00:00+01:00"),
+            proc.actors["mach"])
+    assert refused.value.errors == {"reported_at": ["Enter a real date and time"]}
+    assert proc.episode(episode).reported_at == old

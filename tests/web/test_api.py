@@ -1,6 +1,7 @@
 import datetime as dt
 import re
 
+import pytest
 from jsonschema import Draft202012Validator
 
 from engine import forms
@@ -53,6 +54,24 @@ def test_report_an_episode_and_errors_field_by_field(client, world, api_key, fak
     assert fields["clothing"] == ["Enter what the child was wearing and had with them"]
     assert "category" in fields
     assert client.post("/api/v1/episodes", headers=headers, data="nope").status_code == 422
+
+
+@pytest.mark.parametrize("field", ["last_seen_at", "reported_at"])
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_report_time_out_of_range_in_utc_is_refused_naming_the_field(
+        client, world, api_key, fake_clock, session, field, when):
+    """Found by the fuzz: a valid RFC 3339 time that is out of range once in UTC (year 1
+    at +01:00) answered 500."""
+    headers = api_key(world.council, "social_worker")
+    report = {**_report(fake_clock), field: when}
+    response = client.post("/api/v1/episodes", headers=headers,
+                           json={"child_id": world.child.id, "report": report,
+                                 "police_org_id": world.police_org.id})
+    assert response.status_code == 422, response.json
+    assert {e["field"]: e["messages"] for e in response.json["errors"]} == {
+        field: ["Enter a real date and time"]}
+    session.rollback()
+    assert session.query(Episode).filter_by(child_id=world.child.id).count() == 1  # world's
 
 
 def test_roles_bind_the_key(client, world, api_key, fake_clock):

@@ -143,3 +143,15 @@ def test_every_form_format_is_one_that_is_checked(tmp_path, monkeypatch):
     monkeypatch.setattr(forms, "FORMS_DIR", tmp_path)
     (problem,) = forms.check_all()
     assert problem.element == "when" and "nothing checks" in problem.message
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00",
+                                  "2026-12-31T23:59:60Z", "2026-03-02t09:00:00z"])
+def test_a_date_time_valid_in_rfc_3339_but_no_time_the_engine_reads_is_refused(when):
+    """Found by the fuzz (year 1 at +01:00 answered 500): every form's date-time fields
+    take only times the engine reads and holds in UTC."""
+    with pytest.raises(InvalidInput) as refused:
+        forms.validate("tell_iro", {"iro_name": "Ira", "iro_told_at": when})
+    assert list(refused.value.errors) == ["iro_told_at"]
+    assert forms.validate("tell_iro", {"iro_name": "Ira",
+                                       "iro_told_at": "2026-03-02T09:00:00.5+01:00"})
