@@ -31,19 +31,15 @@ def fold(session, case: Case) -> list[list]:
     """The case's timer rows as the archive keeps them, each row marked for deletion.
     Called as the case finishes, after the projections have set the rows' last states:
     the rows are read as the session holds them, not flushed first (the case's one UPDATE
-    waits for the caller's flush)."""
+    waits for the caller's flush). A finished case has no waiting timer, so the
+    projections added no row in this step."""
     with session.no_autoflush:
-        rows = session.scalars(select(Timer).where(Timer.case_id == case.id)).all()
-    added = [o for o in session.new if isinstance(o, Timer) and o.case_id == case.id]
-    kept = []
-    for row in sorted([*rows, *added], key=lambda r: r.due_at):
-        kept.append([row.element_id, row.name, row.state,
-                     row.due_at.astimezone(dt.UTC).isoformat()])
-        if row in added:
-            session.expunge(row)
-        else:
-            session.delete(row)
-    return kept
+        rows = session.scalars(select(Timer).where(Timer.case_id == case.id)
+                               .order_by(Timer.due_at, Timer.id)).all()
+    for row in rows:
+        session.delete(row)
+    return [[row.element_id, row.name, row.state, row.due_at.astimezone(dt.UTC).isoformat()]
+            for row in rows]
 
 
 def of_case(session, case: Case) -> list[Timer | KeptTimer]:
